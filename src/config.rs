@@ -1,0 +1,211 @@
+//! Settings read once at start-up from the environment (and an optional `.env`).
+//!
+//! Every variable has a safe default except where none exists; a bad value
+//! stops the start-up with a message naming the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+
+/// The whole configuration of one server process.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub listen_addr: SocketAddr,
+    /// `sqlite:…` or `postgres://…`.
+    pub database_url: String,
+    /// Holds the default SQLite database and the generated JWT secret.
+    pub data_dir: PathBuf,
+    /// `None` means: generate one and keep it in `data_dir`.
+    pub jwt_secret: Option<Secret>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub bcrypt_cost: u32,
+    pub upload_dir: PathBuf,
+    /// Origins allowed by CORS and for browser WebSocket upgrades besides our own.
+    pub cors_origins: Vec<String>,
+    pub max_image_bytes: usize,
+    /// How long in-flight requests may take to finish after SIGTERM.
+    pub shutdown_timeout: Duration,
+    /// How long a WebSocket client has to authenticate.
+    pub ws_auth_timeout: Duration,
+}
+
+/// A string that never shows up in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// The shortest `JWT_SECRET` accepted: 256 bits, the size of the HS256 key.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_env() -> anyhow::Result<Self> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(e).context("reading .env"),
+        }
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Builds the configuration from any key-value source; tests pass a map.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |key: &str| get(key).filter(|v| !v.trim().is_empty());
+
+        let data_dir = PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = var("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("shutterbug.db").display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            bail!("DATABASE_URL must start with sqlite: or postgres://");
+        }
+
+        let jwt_secret = match var("JWT_SECRET") {
+            Some(s) if s.len() < MIN_JWT_SECRET_BYTES => {
+                bail!("JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes long")
+            }
+            other => other.map(Secret),
+        };
+
+        let bcrypt_cost = parse(&var, "BCRYPT_COST", 12u32)?;
+        if !(4..=31).contains(&bcrypt_cost) {
+            bail!("BCRYPT_COST must be between 4 and 31");
+        }
+
+        Ok(Self {
+            listen_addr: parse(
+                &var,
+                "LISTEN_ADDR",
+                SocketAddr::from(([127, 0, 0, 1], 8080)),
+            )?,
+            database_url,
+            data_dir,
+            jwt_secret,
+            access_token_ttl: duration(&var, "ACCESS_TOKEN_TTL", Duration::from_secs(15 * 60))?,
+            refresh_token_ttl: duration(
+                &var,
+                "REFRESH_TOKEN_TTL",
+                Duration::from_secs(30 * 24 * 3600),
+            )?,
+            bcrypt_cost,
+            upload_dir: PathBuf::from(var("UPLOAD_DIR").unwrap_or_else(|| "uploads".into())),
+            cors_origins: var("CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().trim_end_matches('/').to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            max_image_bytes: parse(&var, "MAX_IMAGE_BYTES", 15 * 1024 * 1024usize)?,
+            shutdown_timeout: duration(&var, "SHUTDOWN_TIMEOUT", Duration::from_secs(20))?,
+            ws_auth_timeout: duration(&var, "WS_AUTH_TIMEOUT", Duration::from_secs(10))?,
+        })
+    }
+
+    /// True when the database is a SQLite file rather than a server.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn parse<T>(var: &impl Fn(&str) -> Option<String>, key: &str, default: T) -> anyhow::Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    match var(key) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{key}={raw:?} is not valid: {e}")),
+    }
+}
+
+/// Reads a duration written as seconds (`900`) or with a unit (`15m`, `12h`, `30d`).
+fn duration(
+    var: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: Duration,
+) -> anyhow::Result<Duration> {
+    let Some(raw) = var(key) else {
+        return Ok(default);
+    };
+    parse_duration(raw.trim())
+        .filter(|d| !d.is_zero())
+        .with_context(|| format!("{key}={raw:?} is not a duration like 900, 15m, 12h or 30d"))
+}
+
+fn parse_duration(s: &str) -> Option<Duration> {
+    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let n: u64 = number.parse().ok()?;
+    let seconds = match unit {
+        "ms" => return Some(Duration::from_millis(n)),
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> anyhow::Result<Config> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_environment() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.listen_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite:data/shutterbug.db");
+        assert_eq!(c.bcrypt_cost, 12);
+        assert_eq!(c.access_token_ttl, Duration::from_secs(900));
+        assert!(c.cors_origins.is_empty());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (key, value) in [
+            ("LISTEN_ADDR", "nowhere"),
+            ("BCRYPT_COST", "99"),
+            ("ACCESS_TOKEN_TTL", "soon"),
+            ("JWT_SECRET", "short"),
+            ("DATABASE_URL", "mysql://x"),
+        ] {
+            let err = config(&[(key, value)]).unwrap_err().to_string();
+            assert!(err.contains(key), "{err}");
+        }
+    }
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(parse_duration("15m"), Some(Duration::from_secs(900)));
+        assert_eq!(parse_duration("30d"), Some(Duration::from_secs(2_592_000)));
+        assert_eq!(parse_duration("42"), Some(Duration::from_secs(42)));
+        assert_eq!(parse_duration("1y"), None);
+    }
+}

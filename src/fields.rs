@@ -1,0 +1,168 @@
+//! Validated user input, parsed once at the edge.
+//!
+//! Each type can only be built through its `parse`, so code that holds a
+//! `Username` knows it is well-formed and already normalised.
+
+use crate::error::ApiError;
+
+/// 3–30 characters of `a-z`, `0-9`, `_` and `.`, stored lower case so that
+/// uniqueness ignores case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub const MIN: usize = 3;
+    pub const MAX: usize = 30;
+
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let name = raw.trim().to_ascii_lowercase();
+        let len = name.chars().count();
+        if !(Self::MIN..=Self::MAX).contains(&len) {
+            return Err(ApiError::invalid(
+                "username",
+                "must be 3 to 30 characters long",
+            ));
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+        {
+            return Err(ApiError::invalid(
+                "username",
+                "may contain only letters a-z, digits, '_' and '.'",
+            ));
+        }
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An e-mail address, lower-cased. Only the shape is checked here; proving
+/// ownership would take a confirmation mail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let email = raw.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            && match email.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && local.len() <= 64
+                        && !domain.contains('@')
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
+                }
+                None => false,
+            };
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err(ApiError::invalid("email", "is not a valid e-mail address"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: 8–72 bytes. bcrypt reads only 72 bytes, so a longer one
+/// is refused rather than silently cut.
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN_BYTES: usize = 8;
+    pub const MAX_BYTES: usize = 72;
+
+    pub fn parse(raw: String) -> Result<Self, ApiError> {
+        if raw.len() < Self::MIN_BYTES {
+            return Err(ApiError::invalid(
+                "password",
+                "must be at least 8 bytes long",
+            ));
+        }
+        if raw.len() > Self::MAX_BYTES {
+            return Err(ApiError::invalid(
+                "password",
+                "must be at most 72 bytes long",
+            ));
+        }
+        Ok(Self(raw))
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(..)")
+    }
+}
+
+/// Free text limited in characters, with control characters refused
+/// (newlines and tabs allowed where `multiline`).
+pub fn text(field: &str, raw: &str, max_chars: usize, multiline: bool) -> Result<String, ApiError> {
+    let value = raw.trim();
+    if value.chars().count() > max_chars {
+        return Err(ApiError::invalid(
+            field,
+            &format!("must be at most {max_chars} characters"),
+        ));
+    }
+    let allowed = |c: char| !c.is_control() || (multiline && (c == '\n' || c == '\t'));
+    if !value.chars().all(allowed) {
+        return Err(ApiError::invalid(field, "contains control characters"));
+    }
+    Ok(value.to_owned())
+}
+
+pub const DISPLAY_NAME_MAX: usize = 50;
+pub const BIO_MAX: usize = 150;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert_eq!(Username::parse("Ana.B_1").unwrap().as_str(), "ana.b_1");
+        for bad in ["ab", "a-b-c", "émile", &"x".repeat(31), "with space"] {
+            assert!(Username::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            Email::parse(" Ana@Example.COM ").unwrap().as_str(),
+            "ana@example.com"
+        );
+        for bad in [
+            "ana",
+            "@x.com",
+            "ana@x",
+            "a b@x.com",
+            "a@b@c.com",
+            "ana@.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn passwords_are_bounded_in_bytes() {
+        assert!(NewPassword::parse("1234567".into()).is_err());
+        assert!(NewPassword::parse("x".repeat(72)).is_ok());
+        // 37 two-byte characters are 74 bytes.
+        assert!(NewPassword::parse("é".repeat(37)).is_err());
+    }
+}

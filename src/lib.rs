@@ -1,0 +1,118 @@
+//! Shutterbug: an Instagram-style social server.
+//!
+//! [`build`] turns a [`Config`] into a ready application (database open and
+//! migrated, router assembled); [`serve`] runs it on a listener until a
+//! shutdown future resolves. `main.rs` and the integration tests both go
+//! through these two functions, so tests exercise the very same app.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod fields;
+pub mod ids;
+pub mod media;
+pub mod pagination;
+pub mod routes;
+pub mod state;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+use state::{AppState, Shared};
+
+/// A built application: its router and the state behind it.
+pub struct App {
+    pub router: Router,
+    pub state: AppState,
+}
+
+/// Opens and migrates the database, loads secrets and assembles the router.
+pub async fn build(config: Config) -> anyhow::Result<App> {
+    let db = db::Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+
+    let secret = match &config.jwt_secret {
+        Some(secret) => secret.0.as_bytes().to_vec(),
+        None => auth::load_or_create_jwt_secret(&config.data_dir)?,
+    };
+    std::fs::create_dir_all(&config.upload_dir)
+        .with_context(|| format!("creating UPLOAD_DIR {}", config.upload_dir.display()))?;
+
+    let state = AppState::new(Shared {
+        tokens: auth::TokenKeys::new(&secret, config.access_token_ttl),
+        passwords: auth::PasswordHasher::new(config.bcrypt_cost).await?,
+        sessions: auth::Sessions::new(db.clone(), config.refresh_token_ttl),
+        db,
+        config,
+    });
+    let router = routes::router(state.clone());
+    Ok(App { router, state })
+}
+
+/// Serves `app` until `shutdown` resolves, then lets in-flight requests
+/// finish for at most the configured shutdown timeout and closes the pool.
+pub async fn serve(
+    app: App,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let App { router, state } = app;
+    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stopping_tx.send(true);
+    });
+
+    let grace = state.config.shutdown_timeout;
+    let deadline = async move {
+        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        result = server => result.context("server error")?,
+        () = deadline => tracing::warn!("shutdown timeout reached; dropping unfinished requests"),
+    }
+    state.db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

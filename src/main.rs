@@ -1,0 +1,27 @@
+//! The `shutterbug` binary: read the configuration, build the app, serve it.
+
+use anyhow::Context;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = shutterbug::Config::from_env()?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")),
+        )
+        .init();
+
+    let listen_addr = config.listen_addr;
+    let app = shutterbug::build(config).await?;
+    let listener = tokio::net::TcpListener::bind(listen_addr)
+        .await
+        .with_context(|| format!("cannot listen on {listen_addr} (LISTEN_ADDR)"))?;
+    tracing::info!(
+        "Shutterbug listening on http://{} with {}",
+        listener.local_addr()?,
+        app.state.db.describe()
+    );
+    shutterbug::serve(app, listener, shutterbug::shutdown_signal()).await
+}

@@ -1,0 +1,165 @@
+//! Keyset pagination: `?limit=&cursor=` in, `{items, next_cursor}` out.
+//!
+//! A cursor names the last row of the previous page by its sort key
+//! (time, id), so a page is one index range scan wherever the list is, and
+//! rows inserted between requests never shift what comes next.
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::db::Timestamp;
+use crate::error::ApiError;
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+/// The query parameters every list accepts.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// Page size, 1–100 (default 20).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A validated page request.
+#[derive(Clone, Copy, Debug)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub after: Option<Cursor>,
+}
+
+impl PageQuery {
+    pub fn parse(&self) -> Result<PageRequest, ApiError> {
+        let limit = match self.limit.as_deref() {
+            None => DEFAULT_LIMIT,
+            Some(raw) => raw
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ApiError::invalid("limit", "must be a whole number from 1 to 100")
+                })?,
+        };
+        let after = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| {
+                ApiError::invalid("cursor", "is not a cursor this server issued")
+            })?),
+        };
+        Ok(PageRequest { limit, after })
+    }
+}
+
+impl PageRequest {
+    /// Rows to fetch: one more than the page, to learn whether more follow.
+    pub fn fetch_limit(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// The key to continue a newest-first list below; the top if none.
+    pub fn before(&self) -> Cursor {
+        self.after.unwrap_or(Cursor {
+            at: Timestamp::from_unix_micros(i64::MAX / 4).unwrap_or_else(Timestamp::now),
+            id: i64::MAX,
+        })
+    }
+
+    /// The key to continue an oldest-first list above; the bottom if none.
+    pub fn after_or_start(&self) -> Cursor {
+        self.after.unwrap_or(Cursor {
+            at: Timestamp::from_unix_micros(0).unwrap_or_else(Timestamp::now),
+            id: 0,
+        })
+    }
+}
+
+/// The sort key of a row: its time and its id as a tie-breaker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: Timestamp,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(&self) -> String {
+        let raw = format!("{}:{}", self.at.unix_micros(), self.id);
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()?;
+        let raw = std::str::from_utf8(&bytes).ok()?;
+        let (micros, id) = raw.split_once(':')?;
+        let at = Timestamp::from_unix_micros(micros.parse().ok()?)?;
+        let id = id.parse().ok().filter(|id: &i64| *id >= 0)?;
+        Some(Self { at, id })
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `fetch_limit()` rows, keyed by `key`.
+    pub fn from_rows(mut rows: Vec<T>, request: &PageRequest, key: impl Fn(&T) -> Cursor) -> Self {
+        let limit = request.limit as usize;
+        let next_cursor = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(|last| key(last).encode())
+        } else {
+            None
+        };
+        Self {
+            items: rows,
+            next_cursor,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_strangers() {
+        let cursor = Cursor {
+            at: Timestamp::now(),
+            id: 42,
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        for bad in ["", "abc", "!!!", "MTIz", "LTE6LTE"] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn limits() {
+        let q = |limit: &str| PageQuery {
+            limit: Some(limit.into()),
+            cursor: None,
+        };
+        assert_eq!(PageQuery::default().parse().unwrap().limit, 20);
+        assert_eq!(q("100").parse().unwrap().limit, 100);
+        for bad in ["0", "101", "-1", "ten"] {
+            assert!(q(bad).parse().is_err(), "{bad}");
+        }
+    }
+}

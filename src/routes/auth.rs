@@ -1,0 +1,329 @@
+//! Sign-up, sign-in, token refresh and sign-out.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{AppendHeaders, IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use crate::auth::{IssuedSession, RefreshOutcome};
+use crate::db::Timestamp;
+use crate::error::{is_unique_violation, ApiError, ApiResult, ErrorBody};
+use crate::extract::Json;
+use crate::fields::{self, Email, NewPassword, Username};
+use crate::ids::UserId;
+use crate::routes::users::{self, User};
+use crate::state::AppState;
+use crate::with_db;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(refresh))
+        .routes(routes!(logout))
+}
+
+const REFRESH_COOKIE: &str = "refresh_token";
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    /// 3–30 characters of a-z, 0-9, `_` and `.`; stored lower case.
+    username: String,
+    email: String,
+    /// 8–72 bytes.
+    password: String,
+    /// Defaults to the username.
+    display_name: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    /// A username or an e-mail address.
+    login: String,
+    password: String,
+}
+
+/// Optional: browsers send the refresh token as a cookie instead.
+#[derive(Deserialize, ToSchema)]
+pub struct RefreshRequest {
+    refresh_token: Option<String>,
+}
+
+/// A signed-in session.
+#[derive(Serialize, ToSchema)]
+pub struct AuthResponse {
+    pub user: User,
+    /// A short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until `access_token` expires.
+    pub expires_in: u64,
+    /// Single-use; trade it at `/api/auth/refresh` for a new pair.
+    pub refresh_token: String,
+}
+
+/// Creates an account and signs it in.
+#[utoipa::path(
+    post,
+    path = "/api/auth/register",
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created and signed in", body = AuthResponse),
+        (status = 400, description = "Invalid or malformed input; the message names the field", body = ErrorBody),
+        (status = 409, description = "Username or e-mail already taken", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+    ),
+)]
+async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<RegisterRequest>,
+) -> ApiResult<Response> {
+    let username = Username::parse(&request.username)?;
+    let email = Email::parse(&request.email)?;
+    let password = NewPassword::parse(request.password)?;
+    let display_name = match request.display_name.as_deref() {
+        Some(name) => fields::text("display_name", name, fields::DISPLAY_NAME_MAX, false)?,
+        None => String::new(),
+    };
+    let display_name = if display_name.is_empty() {
+        username.as_str().to_owned()
+    } else {
+        display_name
+    };
+
+    // Cheap check first, so a taken name costs no bcrypt round; the unique
+    // constraints below still settle races.
+    let (name_taken, email_taken): (bool, bool) = with_db!(&state.db, pool => {
+        sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE username = $1),
+                    EXISTS (SELECT 1 FROM users WHERE email = $2)",
+        )
+        .bind(username.as_str())
+        .bind(email.as_str())
+        .fetch_one(pool)
+        .await?
+    });
+    if name_taken {
+        return Err(username_taken());
+    }
+    if email_taken {
+        return Err(email_taken_error());
+    }
+
+    let password_hash = state.passwords.hash(password).await?;
+    let inserted: Result<UserId, sqlx::Error> = with_db!(&state.db, pool => {
+        sqlx::query_scalar(
+            "INSERT INTO users (username, email, password_hash, display_name, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(username.as_str())
+        .bind(email.as_str())
+        .bind(&password_hash)
+        .bind(&display_name)
+        .bind(Timestamp::now())
+        .fetch_one(pool)
+        .await
+    });
+    let user_id = match inserted {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e, "username") => return Err(username_taken()),
+        Err(e) if is_unique_violation(&e, "email") => return Err(email_taken_error()),
+        Err(e) => return Err(e.into()),
+    };
+
+    let session = state.sessions.open(user_id).await?;
+    signed_in(&state, &headers, session, StatusCode::CREATED).await
+}
+
+fn username_taken() -> ApiError {
+    ApiError::conflict("username_taken", "username: this username is already taken")
+}
+
+fn email_taken_error() -> ApiError {
+    ApiError::conflict(
+        "email_taken",
+        "email: an account with this e-mail already exists",
+    )
+}
+
+/// Signs in with a username or e-mail and a password.
+#[utoipa::path(
+    post,
+    path = "/api/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 400, description = "Malformed input", body = ErrorBody),
+        (status = 401, description = "Wrong login or password (the same answer for both)", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
+    ),
+)]
+async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(request): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    let login = request.login.trim().to_lowercase();
+    let account: Option<(UserId, String)> = with_db!(&state.db, pool => {
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1 OR email = $1")
+            .bind(&login)
+            .fetch_optional(pool)
+            .await?
+    });
+    // One bcrypt verification whatever happens, so timing tells nothing.
+    let (user_id, hash) = account.unzip();
+    let password_fits = request.password.len() <= NewPassword::MAX_BYTES;
+    let verified = state.passwords.verify(request.password, hash).await? && password_fits;
+    let user_id = match user_id {
+        Some(id) if verified => id,
+        _ => return Err(ApiError::unauthorized("wrong login or password")),
+    };
+    let session = state.sessions.open(user_id).await?;
+    signed_in(&state, &headers, session, StatusCode::OK).await
+}
+
+/// Trades a refresh token for a new access token and refresh token.
+#[utoipa::path(
+    post,
+    path = "/api/auth/refresh",
+    tag = "auth",
+    request_body(content = Option<RefreshRequest>, description = "Omit when the refresh cookie is sent"),
+    responses(
+        (status = 200, description = "A fresh pair; the old refresh token is spent", body = AuthResponse),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "Unknown, expired, revoked or already spent refresh token", body = ErrorBody),
+    ),
+)]
+async fn refresh(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let token = refresh_token_from(&headers, &body)?
+        .ok_or_else(|| ApiError::unauthorized("no refresh token was sent"))?;
+    match state.sessions.refresh(&token).await? {
+        RefreshOutcome::Refreshed(session) => {
+            signed_in(&state, &headers, session, StatusCode::OK).await
+        }
+        RefreshOutcome::Reused(_session) => Err(ApiError::unauthorized(
+            "this refresh token was already used; the session has been signed out",
+        )),
+        RefreshOutcome::Invalid => Err(ApiError::unauthorized(
+            "the refresh token is invalid, expired or revoked",
+        )),
+    }
+}
+
+/// Signs a session out: its refresh token stops working.
+#[utoipa::path(
+    post,
+    path = "/api/auth/logout",
+    tag = "auth",
+    request_body(content = Option<RefreshRequest>, description = "Omit when the refresh cookie is sent"),
+    responses(
+        (status = 204, description = "Signed out (also when the token was already unknown)"),
+        (status = 400, description = "Malformed body", body = ErrorBody),
+        (status = 401, description = "No refresh token was sent", body = ErrorBody),
+    ),
+)]
+async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let token = refresh_token_from(&headers, &body)?
+        .ok_or_else(|| ApiError::unauthorized("no refresh token was sent"))?;
+    state.sessions.revoke_by_token(&token).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        AppendHeaders([(header::SET_COOKIE, clear_cookie())]),
+    )
+        .into_response())
+}
+
+/// The answer to a successful sign-in: tokens in the body and the refresh
+/// token again as an HttpOnly cookie.
+async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: IssuedSession,
+    status: StatusCode,
+) -> ApiResult<Response> {
+    let user = users::load_self(&state.db, session.user_id)
+        .await?
+        .into_own_user();
+    let access_token = state.tokens.issue(session.user_id, session.session_id)?;
+    let cookie = refresh_cookie(
+        &session.refresh_token,
+        state.sessions.ttl().as_secs(),
+        served_over_https(headers),
+    )?;
+    let body = AuthResponse {
+        user,
+        access_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.ttl().as_secs(),
+        refresh_token: session.refresh_token,
+    };
+    Ok((
+        status,
+        AppendHeaders([(header::SET_COOKIE, cookie)]),
+        Json(body),
+    )
+        .into_response())
+}
+
+/// The refresh token from a JSON body, else from the cookie.
+fn refresh_token_from(headers: &HeaderMap, body: &[u8]) -> ApiResult<Option<String>> {
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        let request: RefreshRequest = serde_json::from_slice(body).map_err(|e| {
+            if e.is_data() {
+                ApiError::invalid("refresh_token", "must be a string")
+            } else {
+                ApiError::bad_request("malformed_json", "the request body is not valid JSON")
+            }
+        })?;
+        if let Some(token) = request.refresh_token.filter(|t| !t.is_empty()) {
+            return Ok(Some(token));
+        }
+    }
+    Ok(cookie_value(headers, REFRESH_COOKIE))
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, value)| *key == name && !value.is_empty())
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Behind a TLS-terminating proxy the request says it came over HTTPS.
+fn served_over_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
+fn refresh_cookie(token: &str, max_age: u64, secure: bool) -> ApiResult<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{REFRESH_COOKIE}={token}; Path=/api/auth; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("building the refresh cookie")))
+}
+
+fn clear_cookie() -> HeaderValue {
+    HeaderValue::from_static("refresh_token=; Path=/api/auth; HttpOnly; SameSite=Strict; Max-Age=0")
+}

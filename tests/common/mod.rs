@@ -1,0 +1,294 @@
+//! Test harness: the real app, on a random port, over a fresh database.
+//!
+//! Every test gets its own SQLite file in a temp dir, or its own PostgreSQL
+//! database (created from `TEST_POSTGRES_URL`, dropped afterwards), so tests
+//! run in parallel without seeing each other's rows.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use rand::Rng;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+/// A fixed secret, so tests can mint their own (forged or expired) tokens.
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(TestApp)` once per backend:
+/// `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite, &[]).await;
+                super::$name(app.expect("SQLite is always available")).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                match $crate::common::TestApp::spawn($crate::common::Backend::Postgres, &[]).await {
+                    Some(app) => super::$name(app).await,
+                    None => eprintln!("SKIPPED {}::postgres: TEST_POSTGRES_URL is not set", module_path!()),
+                }
+            }
+        }
+    )*};
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+    pub dir: TempDir,
+    pub database_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    pg_cleanup: Option<(String, String)>,
+}
+
+impl TestApp {
+    /// Starts the app; `None` for PostgreSQL when `TEST_POSTGRES_URL` is unset.
+    pub async fn spawn(backend: Backend, settings: &[(&str, &str)]) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (database_url, pg_cleanup) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite:{}", dir.path().join("test.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_POSTGRES_URL").ok()?;
+                let name = format!("shutterbug_t_{:016x}", rand::thread_rng().gen::<u64>());
+                let mut admin = PgConnection::connect(&admin_url)
+                    .await
+                    .expect("TEST_POSTGRES_URL must reach PostgreSQL");
+                admin
+                    .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+                    .await
+                    .expect("create test database");
+                let url = replace_database(&admin_url, &name);
+                (url, Some((admin_url, name)))
+            }
+        };
+
+        let mut vars: HashMap<String, String> = [
+            ("DATABASE_URL", database_url.as_str()),
+            ("DATA_DIR", &dir.path().join("data").display().to_string()),
+            (
+                "UPLOAD_DIR",
+                &dir.path().join("uploads").display().to_string(),
+            ),
+            ("JWT_SECRET", JWT_SECRET),
+            ("BCRYPT_COST", "4"),
+            ("SHUTDOWN_TIMEOUT", "5"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        for (k, v) in settings {
+            vars.insert((*k).to_owned(), (*v).to_owned());
+        }
+        let config =
+            shutterbug::Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
+        let app = shutterbug::build(config).await.expect("build app");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(shutterbug::serve(app, listener, async {
+            let _ = stopped.await;
+        }));
+        Some(Self {
+            addr,
+            client: reqwest::Client::new(),
+            backend,
+            dir,
+            database_url,
+            stop: Some(stop),
+            server: Some(server),
+            pg_cleanup,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let request = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        send(self.request(Method::GET, path, token)).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        send(self.request(Method::POST, path, token).json(&body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        send(self.request(Method::PUT, path, token)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        send(self.request(Method::PATCH, path, token).json(&body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        send(self.request(Method::DELETE, path, token)).await
+    }
+
+    /// Registers `username` (e-mail `<username>@example.com`, password
+    /// `password-<username>`) and returns the signed-in session.
+    pub async fn register(&self, username: &str) -> Session {
+        let (status, body) = self
+            .post(
+                "/api/auth/register",
+                None,
+                json!({
+                    "username": username,
+                    "email": format!("{username}@example.com"),
+                    "password": format!("password-{username}"),
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register {username}: {body}");
+        Session::from_body(&body)
+    }
+
+    /// Stops the server (graceful shutdown) and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server result");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some((admin_url, name)) = self.pg_cleanup.take() {
+            // Drop is synchronous: drop the database from a thread of its own.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async {
+                    let mut admin = PgConnection::connect(&admin_url).await?;
+                    admin
+                        .execute(
+                            format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str(),
+                        )
+                        .await?;
+                    Ok::<_, sqlx::Error>(())
+                })?;
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+            })
+            .join();
+        }
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Sends a request and reads the answer as JSON (`Null` for an empty body).
+pub async fn send(request: RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.expect("request failed");
+    read(response).await
+}
+
+pub async fn read(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let bytes = response.bytes().await.expect("response body");
+    let value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "{status}: body is not JSON: {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        })
+    };
+    (status, value)
+}
+
+/// Asserts the contract's error shape and returns the error code.
+pub fn error_code(body: &Value) -> &str {
+    let code = body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not an error body: {body}"));
+    assert!(
+        body["error"]["message"].is_string(),
+        "error without message: {body}"
+    );
+    code
+}
+
+/// A signed-in user as the API handed it out.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub user_id: i64,
+    pub username: String,
+    pub token: String,
+    pub refresh_token: String,
+}
+
+impl Session {
+    pub fn from_body(body: &Value) -> Self {
+        Self {
+            user_id: body["user"]["id"].as_i64().expect("user.id"),
+            username: body["user"]["username"]
+                .as_str()
+                .expect("user.username")
+                .to_owned(),
+            token: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh_token: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
+        }
+    }
+
+    pub fn token(&self) -> Option<&str> {
+        Some(&self.token)
+    }
+}
