@@ -1,0 +1,281 @@
+//! Smoke test of the whole tool: seed a tiny community, start the real
+//! server on it, run every scenario for about a second, and check that the
+//! data is consistent and the reports are complete and clean.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sqlx::{Connection, Executor};
+use tempfile::TempDir;
+use tokio::process::Command;
+
+const JWT_SECRET: &str = "smoke-secret-smoke-secret-smoke-secret-0123";
+const USERS: u64 = 50;
+const POSTS: u64 = 200;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("smoke.db").display());
+    smoke(&dir, &url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres() {
+    let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
+        eprintln!("SKIPPED smoke::postgres: TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let name = format!("loadtest_smoke_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    admin
+        .execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
+        .await
+        .unwrap();
+    admin
+        .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    smoke(&dir, &replace_database(&admin_url, &name)).await;
+    admin
+        .execute(format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#).as_str())
+        .await
+        .unwrap();
+}
+
+async fn smoke(dir: &TempDir, database_url: &str) {
+    let uploads = dir.path().join("uploads");
+    let seed = loadtest(&[
+        "seed",
+        "--database-url",
+        database_url,
+        "--users",
+        &USERS.to_string(),
+        "--posts",
+        &POSTS.to_string(),
+        "--follows-per-user",
+        "10",
+        "--upload-dir",
+        &uploads.display().to_string(),
+    ])
+    .await;
+    assert!(seed.contains("rows/s"), "seed reports its speed: {seed}");
+    check_consistency(database_url, &uploads).await;
+    let reseed = Command::new(env!("CARGO_BIN_EXE_loadtest"))
+        .args(["seed", "--database-url", database_url])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        !reseed.status.success(),
+        "seeding a database that has users is refused"
+    );
+
+    let (addr, stop, server) = start_server(dir.path(), database_url, &uploads).await;
+    let base = format!("http://{addr}");
+    let client = reqwest::Client::new();
+    let photo = client
+        .get(format!("{base}/uploads/loadtest/photo-0.jpg"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), 200, "sample photos are served");
+    let registered = client
+        .post(format!("{base}/api/auth/register"))
+        .json(&serde_json::json!({
+            "username": "newcomer",
+            "email": "newcomer@example.com",
+            "password": "a-new-password"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        registered.status(),
+        201,
+        "ids continue after the seeded ones"
+    );
+
+    for scenario in ["login"] {
+        let json = dir.path().join(format!("{scenario}.json"));
+        let svg = dir.path().join(format!("{scenario}.svg"));
+        loadtest(&[
+            scenario,
+            "--url",
+            &base,
+            "--duration",
+            "1s",
+            "--concurrency",
+            "4",
+            "--json",
+            &json.display().to_string(),
+            "--svg",
+            &svg.display().to_string(),
+        ])
+        .await;
+        check_report(scenario, &json, &svg);
+    }
+
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}
+
+/// Runs the tool and returns its standard output; panics on failure.
+async fn loadtest(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_loadtest"))
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "loadtest {args:?} failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+/// Every denormalised counter matches the rows it counts, and every media
+/// row points at a file that exists.
+async fn check_consistency(database_url: &str, uploads: &Path) {
+    let db = shutterbug::db::Db::connect(database_url).await.unwrap();
+    let checks: [(&str, &str, Option<i64>); 9] = [
+        ("users", "SELECT COUNT(*) FROM users", Some(USERS as i64)),
+        ("posts", "SELECT COUNT(*) FROM posts", Some(POSTS as i64)),
+        (
+            "user counters",
+            "SELECT COUNT(*) FROM users u WHERE \
+             u.followers_count <> (SELECT COUNT(*) FROM follows f WHERE f.followee_id = u.id) \
+             OR u.following_count <> (SELECT COUNT(*) FROM follows f WHERE f.follower_id = u.id) \
+             OR u.posts_count <> (SELECT COUNT(*) FROM posts p WHERE p.author_id = u.id)",
+            Some(0),
+        ),
+        (
+            "post counters",
+            "SELECT COUNT(*) FROM posts p WHERE \
+             p.like_count <> (SELECT COUNT(*) FROM likes l WHERE l.post_id = p.id) \
+             OR p.comment_count <> (SELECT COUNT(*) FROM comments c WHERE c.post_id = p.id)",
+            Some(0),
+        ),
+        (
+            "hashtag counters",
+            "SELECT COUNT(*) FROM hashtags h WHERE \
+             h.post_count <> (SELECT COUNT(*) FROM post_hashtags t WHERE t.hashtag_id = h.id)",
+            Some(0),
+        ),
+        (
+            "posts without media",
+            "SELECT COUNT(*) FROM posts p \
+             WHERE NOT EXISTS (SELECT 1 FROM media m WHERE m.post_id = p.id)",
+            Some(0),
+        ),
+        ("follows", "SELECT COUNT(*) FROM follows", None),
+        ("likes", "SELECT COUNT(*) FROM likes", None),
+        ("comments", "SELECT COUNT(*) FROM comments", None),
+    ];
+    for (what, sql, expected) in checks {
+        let n: i64 = shutterbug::with_db!(&db, pool => {
+            sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
+        });
+        match expected {
+            Some(expected) => assert_eq!(n, expected, "{what}"),
+            None => assert!(n > 0, "{what}: some rows"),
+        }
+    }
+    let keys: Vec<String> = shutterbug::with_db!(&db, pool => {
+        sqlx::query_scalar("SELECT image_key FROM media UNION SELECT thumb_key FROM media")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    for key in keys {
+        assert!(uploads.join(&key).is_file(), "{key} exists");
+    }
+    db.close().await;
+}
+
+async fn start_server(
+    dir: &Path,
+    database_url: &str,
+    uploads: &Path,
+) -> (
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let data = dir.join("data");
+    let vars: Vec<(&str, String)> = vec![
+        ("DATABASE_URL", database_url.to_owned()),
+        ("DATA_DIR", data.display().to_string()),
+        ("UPLOAD_DIR", uploads.display().to_string()),
+        ("JWT_SECRET", JWT_SECRET.to_owned()),
+        ("BCRYPT_COST", "4".to_owned()),
+        ("SHUTDOWN_TIMEOUT", "5".to_owned()),
+    ];
+    let config = shutterbug::Config::from_lookup(|key| {
+        vars.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+    })
+    .unwrap();
+    let app = shutterbug::build(config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(shutterbug::serve(app, listener, async {
+        let _ = stopped.await;
+    }));
+    (addr, stop, server)
+}
+
+/// The JSON report has every field, requests, and no errors; the chart exists.
+fn check_report(scenario: &str, json: &PathBuf, svg: &PathBuf) {
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
+    for field in [
+        "scenario",
+        "url",
+        "started_at",
+        "duration_seconds",
+        "concurrency",
+        "requests",
+        "errors",
+        "operations",
+    ] {
+        assert!(!report[field].is_null(), "{scenario}: {field} in {report}");
+    }
+    assert_eq!(report["scenario"], scenario);
+    assert_eq!(report["errors"], 0, "{scenario}: {report:#}");
+    assert!(report["requests"].as_u64().unwrap() > 0, "{scenario}");
+    let operations = report["operations"].as_array().unwrap();
+    assert!(!operations.is_empty());
+    for op in operations {
+        assert_eq!(op["error_count"], 0, "{scenario}: {op}");
+        assert!(op["requests"].as_u64().unwrap() > 0);
+        for quantile in ["p50", "p90", "p99", "p99_9", "max"] {
+            assert!(
+                op["latency_ms"][quantile].as_f64().unwrap() > 0.0,
+                "{scenario}: {quantile} of {op}"
+            );
+        }
+        assert!(!op["series"].as_array().unwrap().is_empty());
+    }
+    let chart = std::fs::read_to_string(svg).unwrap();
+    assert!(chart.starts_with("<svg") && chart.contains("polyline"));
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
