@@ -7,6 +7,7 @@ mod progress;
 mod report;
 mod run;
 mod seed;
+mod ws;
 
 use clap::{Parser, Subcommand};
 
@@ -27,6 +28,11 @@ enum Command {
     Mixed(run::LoadArgs),
     /// A login storm, as random seeded users.
     Login(run::LoadArgs),
+    /// Hold many WebSocket sessions: memory per session, notification and fan-out latency.
+    Ws(ws::WsArgs),
+    /// Holds a share of the `ws` sessions; started by `ws` itself.
+    #[command(hide = true)]
+    WsWorker,
 }
 
 #[tokio::main]
@@ -36,5 +42,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Feed(args) => run::run(run::Scenario::Feed { pages: args.pages }, args.load).await,
         Command::Mixed(args) => run::run(run::Scenario::Mixed, args).await,
         Command::Login(args) => run::run(run::Scenario::Login, args).await,
+        Command::Ws(args) => ws::run(args).await,
+        Command::WsWorker => ws::worker::run().await,
     }
 }

@@ -13,6 +13,7 @@ use crate::report::{Outcome, Recorder};
 /// A signed-in user.
 #[derive(Clone, Debug)]
 pub struct Auth {
+    pub user_id: i64,
     pub username: String,
     pub token: String,
     /// Log in again after this, before the access token expires.
@@ -94,6 +95,18 @@ impl Api {
         due: Instant,
     ) -> Option<Auth> {
         let username = population::username(id);
+        self.login_as(recorder, op, &username, password, due).await
+    }
+
+    /// `POST /api/auth/login` as `username`, recorded as `op`.
+    pub async fn login_as(
+        &self,
+        recorder: &Recorder,
+        op: &str,
+        username: &str,
+        password: &str,
+        due: Instant,
+    ) -> Option<Auth> {
         let request = self
             .post("/api/auth/login")
             .json(&json!({ "login": username, "password": password }));
@@ -147,6 +160,7 @@ impl Api {
 pub fn auth_from(body: &Value) -> Option<Auth> {
     let lifetime = Duration::from_secs(body["expires_in"].as_u64().unwrap_or(900));
     Some(Auth {
+        user_id: body["user"]["id"].as_i64()?,
         username: body["user"]["username"].as_str()?.to_owned(),
         token: body["access_token"].as_str()?.to_owned(),
         // A minute of slack, or half the lifetime when that is shorter.

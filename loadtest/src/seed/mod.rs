@@ -2,8 +2,10 @@
 //!
 //! The schema comes from the server's own migrations (applied through
 //! `shutterbug::db::Db`), then rows go in directly: `COPY` on PostgreSQL,
-//! batched multi-row inserts on SQLite, with secondary indexes dropped
-//! during the load and rebuilt from their original definitions afterwards.
+//! batched multi-row inserts on SQLite. Secondary indexes (and, on
+//! PostgreSQL, foreign keys) are set aside during the load and rebuilt from
+//! their original definitions afterwards: one sort beats millions of
+//! index updates.
 
 mod images;
 mod model;
@@ -99,17 +101,17 @@ impl Sink {
         }
     }
 
-    async fn drop_indexes(&mut self) -> anyhow::Result<Vec<String>> {
+    async fn set_aside(&mut self) -> anyhow::Result<Vec<String>> {
         match self {
-            Sink::Sqlite(s) => s.drop_indexes(&TABLES).await,
-            Sink::Postgres(s) => s.drop_indexes(&TABLES).await,
+            Sink::Sqlite(s) => s.set_aside(&TABLES).await,
+            Sink::Postgres(s) => s.set_aside(&TABLES).await,
         }
     }
 
-    async fn create_indexes(&mut self, statements: &[String]) -> anyhow::Result<()> {
+    async fn restore(&mut self, statements: &[String]) -> anyhow::Result<()> {
         match self {
-            Sink::Sqlite(s) => s.create_indexes(statements).await,
-            Sink::Postgres(s) => s.create_indexes(statements).await,
+            Sink::Sqlite(s) => s.restore(statements).await,
+            Sink::Postgres(s) => s.restore(statements).await,
         }
     }
 
@@ -189,7 +191,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         generated_in.as_secs_f64()
     );
 
-    let indexes = sink.drop_indexes().await?;
+    let indexes = sink.set_aside().await?;
     let tables = rows::tables(&community, &samples, &password_hash);
     let mut timings = Vec::new();
     for table in &tables {
@@ -199,9 +201,9 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         bar.finish_and_clear();
         timings.push((table.name, table.rows, writing.elapsed()));
     }
-    let step = progress::spinner("rebuilding indexes");
+    let step = progress::spinner("rebuilding indexes and keys");
     let indexing = Instant::now();
-    sink.create_indexes(&indexes).await?;
+    sink.restore(&indexes).await?;
     sink.finish().await?;
     let indexed_in = indexing.elapsed();
     step.finish_and_clear();
@@ -258,7 +260,7 @@ fn print_summary(
         all_rows as f64 / writing.as_secs_f64().max(1e-9)
     );
     println!(
-        "generation {:.1} s, index rebuild {:.1} s; {} rows in {:.1} s overall: {:.0} rows/s",
+        "generation {:.1} s, rebuilding indexes {:.1} s; {} rows in {:.1} s overall: {:.0} rows/s",
         generated_in.as_secs_f64(),
         indexed_in.as_secs_f64(),
         all_rows,

@@ -48,7 +48,7 @@ impl SqliteSink {
     /// Drops the secondary indexes of `tables` (building them once at the
     /// end is far faster than updating them row by row) and returns the
     /// statements that recreate them, exactly as the migrations wrote them.
-    pub async fn drop_indexes(&mut self, tables: &[&str]) -> anyhow::Result<Vec<String>> {
+    pub async fn set_aside(&mut self, tables: &[&str]) -> anyhow::Result<Vec<String>> {
         let mut saved = Vec::new();
         for table in tables {
             let indexes = sqlx::query(
@@ -70,7 +70,7 @@ impl SqliteSink {
         Ok(saved)
     }
 
-    pub async fn create_indexes(&mut self, statements: &[String]) -> anyhow::Result<()> {
+    pub async fn restore(&mut self, statements: &[String]) -> anyhow::Result<()> {
         for statement in statements {
             sqlx::query(statement)
                 .execute(&mut self.conn)

@@ -1,0 +1,160 @@
+//! Did every expected event arrive exactly once? Pure bookkeeping over what
+//! the workers reported, kept apart so it can be tested on its own.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+/// What the sessions received.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// Like notifications: `(session, actor, post)` → arrival times.
+    pub likes: HashMap<(u32, i64, i64), Vec<i64>>,
+    /// New-post events: post → `(session, arrival time)`.
+    pub posts: HashMap<i64, Vec<(u32, i64)>>,
+}
+
+/// A like the coordinator sent and the server accepted.
+#[derive(Clone, Copy, Debug)]
+pub struct SentLike {
+    pub liker: i64,
+    pub post: i64,
+    pub author: i64,
+    /// Unix microseconds.
+    pub sent_at: i64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Tally {
+    /// Deliveries due: one per open session of each recipient.
+    pub expected: u64,
+    pub delivered: u64,
+    pub missing: u64,
+    /// Deliveries beyond the first of the same event on the same session.
+    pub duplicates: u64,
+    /// Events that reached a session they were not meant for.
+    pub unexpected: u64,
+    /// From the send to the last delivery, in milliseconds.
+    pub all_delivered_ms: Option<f64>,
+    #[serde(skip)]
+    pub latencies_micros: Vec<i64>,
+}
+
+impl Tally {
+    fn arrived(&mut self, sent_at: i64, times: &[i64]) {
+        self.expected += 1;
+        let Some(first) = times.iter().min() else {
+            self.missing += 1;
+            return;
+        };
+        self.delivered += 1;
+        self.duplicates += times.len() as u64 - 1;
+        let latency = (first - sent_at).max(0);
+        self.latencies_micros.push(latency);
+        let last = self
+            .all_delivered_ms
+            .unwrap_or(0.0)
+            .max(latency as f64 / 1000.0);
+        self.all_delivered_ms = Some(last);
+    }
+}
+
+/// Each accepted like should notify every open session of the post's
+/// author exactly once; `likers` are the accounts the run liked with.
+pub fn tally_likes(
+    received: &Received,
+    sent: &[SentLike],
+    sessions_of: &HashMap<i64, Vec<u32>>,
+    likers: &HashSet<i64>,
+) -> Tally {
+    let mut tally = Tally::default();
+    let mut due = HashSet::new();
+    for like in sent {
+        for &session in sessions_of.get(&like.author).into_iter().flatten() {
+            let key = (session, like.liker, like.post);
+            due.insert(key);
+            let times = received.likes.get(&key).map_or(&[][..], Vec::as_slice);
+            tally.arrived(like.sent_at, times);
+        }
+    }
+    tally.unexpected = received
+        .likes
+        .iter()
+        .filter(|(key, _)| likers.contains(&key.1) && !due.contains(key))
+        .map(|(_, times)| times.len() as u64)
+        .sum();
+    tally
+}
+
+/// A new post should reach every open session of each follower exactly
+/// once, and no other session.
+pub fn tally_post(
+    received: &Received,
+    post: i64,
+    sent_at: i64,
+    follower_sessions: &[u32],
+) -> Tally {
+    let mut tally = Tally::default();
+    let mut times: HashMap<u32, Vec<i64>> = HashMap::new();
+    for &(session, at) in received.posts.get(&post).into_iter().flatten() {
+        times.entry(session).or_default().push(at);
+    }
+    for session in follower_sessions {
+        tally.arrived(sent_at, times.remove(session).as_deref().unwrap_or(&[]));
+    }
+    tally.unexpected = times.values().map(|t| t.len() as u64).sum();
+    tally
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn likes_count_missing_duplicate_and_stray_deliveries() {
+        let mut received = Received::default();
+        received.likes.insert((0, 100, 7), vec![1_500]);
+        received.likes.insert((1, 100, 7), vec![1_200, 1_900]);
+        received.likes.insert((5, 100, 7), vec![1_300]);
+        received.likes.insert((5, 999, 7), vec![1_300]);
+        let sessions_of = HashMap::from([(42, vec![0, 1, 2])]);
+        let sent = [SentLike {
+            liker: 100,
+            post: 7,
+            author: 42,
+            sent_at: 1_000,
+        }];
+        let tally = tally_likes(&received, &sent, &sessions_of, &HashSet::from([100]));
+        assert_eq!(
+            (
+                tally.expected,
+                tally.delivered,
+                tally.missing,
+                tally.duplicates,
+                tally.unexpected
+            ),
+            (3, 2, 1, 1, 1)
+        );
+        assert_eq!(tally.latencies_micros, vec![500, 200]);
+        assert_eq!(tally.all_delivered_ms, Some(0.5));
+    }
+
+    #[test]
+    fn a_post_reaches_followers_only() {
+        let mut received = Received::default();
+        received
+            .posts
+            .insert(9, vec![(0, 2_000), (1, 3_000), (4, 2_500)]);
+        let tally = tally_post(&received, 9, 1_000, &[0, 1, 2]);
+        assert_eq!(
+            (
+                tally.expected,
+                tally.delivered,
+                tally.missing,
+                tally.unexpected
+            ),
+            (3, 2, 1, 1)
+        );
+        assert_eq!(tally.all_delivered_ms, Some(2.0));
+    }
+}

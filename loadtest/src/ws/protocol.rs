@@ -1,0 +1,76 @@
+//! What the `ws` coordinator and its worker processes say to each other:
+//! one JSON object per line, over the worker's stdin and stdout.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// Coordinator to worker.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// Open these sessions, from `source` when given.
+    Open {
+        url: String,
+        source: Option<IpAddr>,
+        connect_concurrency: usize,
+        sessions: Vec<SessionSpec>,
+    },
+    /// Close every session and exit.
+    Close,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SessionSpec {
+    /// The session's number in the whole run.
+    pub index: u32,
+    pub token: String,
+}
+
+/// Worker to coordinator. Times (`at`) are Unix microseconds of the
+/// system clock, which all processes on the machine share.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// Authenticated: the server said `ready`, `micros` after the connect began.
+    Ready {
+        session: u32,
+        micros: u64,
+    },
+    Failed {
+        session: u32,
+        error: String,
+    },
+    Notification {
+        session: u32,
+        at: i64,
+        kind: String,
+        actor: i64,
+        post: Option<i64>,
+    },
+    Post {
+        session: u32,
+        at: i64,
+        post: i64,
+        author: i64,
+    },
+    /// Anything else the server sent (`pong`, `error`, other events).
+    Other {
+        session: u32,
+        kind: String,
+    },
+    /// The server or the network ended a session the coordinator had not closed.
+    Closed {
+        session: u32,
+        reason: String,
+    },
+    /// Every session is closed after `Close`.
+    Done,
+}
+
+/// The system clock in Unix microseconds.
+pub fn now_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
+}
