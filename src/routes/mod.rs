@@ -5,7 +5,9 @@ pub mod auth;
 pub mod health;
 pub mod me;
 pub mod users;
+pub mod web;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -91,11 +93,10 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone());
 
     let config = &state.config;
-    let front_end = ServeDir::new("static").fallback(ServeFile::new("static/index.html"));
     Router::new()
         .merge(api)
         .nest_service("/uploads", ServeDir::new(&config.upload_dir))
-        .fallback_service(front_end)
+        .fallback_service(web::front_end(Path::new("static")))
         .layer(cors(&config.cors_origins))
         .layer(middleware::from_fn(log_request))
 }
