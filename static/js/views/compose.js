@@ -15,6 +15,15 @@ const MAX_CAPTION = 2200;
 const MAX_ALT = 1500;
 const TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
 
+/** "image: each image must be at most 15728640 bytes" → "Each image must be at most 15.0 MB." */
+function readable(message) {
+  const text = message
+    .replace(/^[a-z_]+: /, '')
+    .replace(/(\d{4,}) bytes/g, (_, n) => fileSize(Number(n)));
+  const sentence = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
 export function composeView(_params, ctx) {
   if (!api.currentUser()) {
     queueMicrotask(requireUser);
@@ -122,7 +131,7 @@ export function composeView(_params, ctx) {
       ),
       removeButton,
     );
-    const item = { file, url, alt, label, node, errorNode, removeButton, error: null, local: false };
+    const item = { file, url, alt, label, node, errorNode, removeButton, error: null, local: false, pixels: 0 };
     removeButton.addEventListener('click', () => {
       const at = items.indexOf(item);
       items.splice(at, 1);
@@ -135,7 +144,23 @@ export function composeView(_params, ctx) {
     alt.setAttribute('aria-describedby', errorNode.id);
     items.push(item);
     fileList.append(node);
-    if (!supported) setItemError(item, `“${file.name}” is not a supported image. Use JPEG, PNG, WebP or GIF.`, true);
+    if (!supported) {
+      setItemError(item, `“${file.name}” is not a supported image. Use JPEG, PNG, WebP or GIF.`, true);
+      return;
+    }
+    // Decoding here catches a broken file before it is uploaded, and gives
+    // the pixel count used to place the server's 415 when it names no file.
+    createImageBitmap(file)
+      .then((bitmap) => {
+        item.pixels = bitmap.width * bitmap.height;
+        bitmap.close();
+      })
+      .catch(() => {
+        if (items.includes(item)) {
+          setItemError(item, `“${file.name}” could not be read as an image.`, true);
+          paintState();
+        }
+      });
   }
 
   function renumber() {
@@ -179,19 +204,22 @@ export function composeView(_params, ctx) {
     for (const item of items) if (item.url) URL.revokeObjectURL(item.url);
   });
 
-  // 413 and 415 name the image by its position when they can; otherwise
-  // blame the likeliest file so the message still sits next to one.
+  // 413 and 415 may name the image by its position ("image 2"); when they
+  // do not, blame the likeliest file (the largest in bytes for 413, in
+  // pixels for 415) so the message still sits next to a file.
   function placeServerError(err) {
-    const match = /\bimage[^0-9]{0,3}(\d+)/i.exec(err.message) ?? /(\d+)(?:st|nd|rd|th) image/i.exec(err.message);
+    const match = /\bimage (\d+)\b/i.exec(err.message);
     let index = match ? Number(match[1]) - 1 : -1;
     if (index >= items.length) index = -1;
-    if (index < 0 && err.status === 413) {
-      index = items.reduce((best, item, i) => (item.file.size > items[best].file.size ? i : best), 0);
+    if (index < 0) {
+      const weight = (item) => (err.status === 413 ? item.file.size : item.pixels);
+      index = items.reduce((best, item, i) => (weight(item) > weight(items[best]) ? i : best), 0);
     }
     const item = items[index];
+    const detail = readable(err.message);
     const text = err.status === 413
-      ? `Too large: ${err.message}`
-      : `Not a supported image: ${err.message}`;
+      ? `This photo is too large to upload${item ? ` (${fileSize(item.file.size)})` : ''}. ${detail}`
+      : `This photo can’t be used. ${detail}`;
     if (item) {
       setItemError(item, text);
       item.alt.focus();
