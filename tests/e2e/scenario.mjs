@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { png } from './png.mjs';
+import { png, scenes } from './png.mjs';
 
 const BASE = process.env.BASE_URL;
 if (!BASE) {
@@ -177,6 +177,27 @@ async function pureModules(page) {
   check(result.field?.field === 'username', 'API messages are matched to their field');
 }
 
+/** Shares a post through the composer and returns the API's answer. */
+async function share({ page }, photos, caption) {
+  await page.getByRole('link', { name: 'Create', exact: true }).click();
+  await page.getByRole('heading', { name: 'New post' }).waitFor();
+  await page.locator('input[type=file]').setInputFiles(
+    photos.map((p) => ({ name: p.name, mimeType: 'image/png', buffer: png(p.width, p.height, p.color) })),
+  );
+  for (const [i, p] of photos.entries()) await page.getByLabel(`Alt text for photo ${i + 1}`).fill(p.alt);
+  await page.getByLabel('Caption').fill(caption);
+  const counter = await page.locator('.char-count').textContent();
+  check(counter.startsWith(`${[...caption].length} /`), `caption counter counts: ${counter}`);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/posts') && r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Share' }).click(),
+  ]);
+  check(response.status() === 201, `upload answered ${response.status()}`);
+  const post = await response.json();
+  await page.locator(`article.post[data-post-id="${post.id}"]`).waitFor();
+  return post;
+}
+
 async function main() {
   mkdirSync(SHOTS, { recursive: true });
   const ana = await launch('ana', { width: 1280, height: 900, mobile: false });
@@ -221,31 +242,20 @@ async function main() {
     await ana.page.getByRole('button', { name: 'Follow', exact: true }).click();
     await ana.page.getByRole('button', { name: /^Following/ }).waitFor();
     await ana.page.getByText('1 follower').waitFor();
+    // ben hears of it live.
+    await ben.page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
     await ana.page.getByRole('link', { name: 'Home', exact: true }).click();
     await ana.page.getByText('Welcome, ana').waitFor();
   });
 
   let created;
-  const photoColor = (x, y) => (x > 200 && x < 280 && y > 140 && y < 220 ? [250, 240, 220] : [200, 90 + (y % 7), 40]);
-  await step('ben posts a photo with a hashtag and an HTML injection attempt', async () => {
-    await ben.page.getByRole('link', { name: 'Create', exact: true }).click();
-    await ben.page.getByRole('heading', { name: 'New post' }).waitFor();
-    await ben.page.locator('input[type=file]').setInputFiles({
-      name: 'pier.png',
-      mimeType: 'image/png',
-      buffer: png(480, 360, photoColor),
-    });
-    await ben.page.getByLabel('Alt text for photo 1').fill('The pier at sunset, orange sky');
-    await ben.page.getByLabel('Caption').fill(CAPTION);
-    const counter = await ben.page.locator('.char-count').textContent();
-    check(counter.startsWith(`${CAPTION.length} /`), `caption counter counts: ${counter}`);
-    const [response] = await Promise.all([
-      ben.page.waitForResponse((r) => r.url().endsWith('/api/posts') && r.request().method() === 'POST'),
-      ben.page.getByRole('button', { name: 'Share' }).click(),
-    ]);
-    check(response.status() === 201, `upload answered ${response.status()}`);
-    created = await response.json();
-    await postArticle(ben.page, 'ben').waitFor();
+  const sunset = scenes.sunset(480, 360);
+  await step('ben posts two photos with a hashtag and an HTML injection attempt', async () => {
+    created = await share(ben, [
+      { name: 'pier.png', color: sunset, width: 480, height: 360, alt: 'The pier at sunset, orange sky' },
+      { name: 'lake.png', color: scenes.mountains(480, 360), width: 480, height: 360, alt: 'Mountains over a lake' },
+    ], CAPTION);
+    check(created.media.length === 2 && created.hashtags.includes('pier'), 'the post has both photos and its tag');
   });
 
   await step('ana sees the new-post pill, opens it and sees the post', async () => {
@@ -259,15 +269,26 @@ async function main() {
     check((await caption.textContent()).includes(XSS), 'the caption shows the markup as text');
     check((await caption.locator('img').count()) === 0, 'the caption holds no element made from its text');
     check((await article.locator('a[href="/tags/pier"]').textContent()) === '#Pier', 'hashtags are links');
-    const img = article.locator('img.photo-img');
+    const img = article.locator('img.photo-img').first();
     check((await img.getAttribute('alt')) === 'The pier at sunset, orange sky', 'alt text reaches the image');
     await ana.page.waitForFunction(() => document.querySelector('article.post img.photo-img')?.complete);
+  });
+
+  await step('the carousel moves to the second photo', async () => {
+    const article = postArticle(ana.page, 'ben');
+    const count = article.locator('.carousel-count');
+    check((await count.textContent()) === '1/2', 'the carousel starts at the first photo');
+    await article.getByRole('button', { name: 'Next photo' }).click();
+    await ana.page.waitForFunction(() => document.querySelector('article.post .carousel-count')?.textContent === '2/2');
+    check(await article.getByRole('button', { name: 'Next photo' }).isHidden(), 'no next button on the last photo');
+    await article.getByRole('button', { name: 'Previous photo' }).click();
+    await ana.page.waitForFunction(() => document.querySelector('article.post .carousel-count')?.textContent === '1/2');
   });
 
   await step("the blurhash placeholder matches the photo's colours", async () => {
     const hash = created.media[0].blurhash;
     const average = await ana.page.evaluate(async (h) => (await import('/js/blurhash.js')).averageColor(h), hash);
-    const expected = averageSrgb(480, 360, photoColor);
+    const expected = averageSrgb(480, 360, sunset);
     check(average.every((v, i) => Math.abs(v - expected[i]) <= 12), `blurhash average ${average} vs photo ${expected}`);
   });
 
@@ -284,7 +305,7 @@ async function main() {
   });
 
   await step("ben's badge goes up without a reload; the panel says ana liked the post", async () => {
-    const bell = ben.page.getByRole('button', { name: 'Notifications, 1 unread' });
+    const bell = ben.page.getByRole('button', { name: 'Notifications, 2 unread' });
     await bell.waitFor();
     await bell.click();
     const panel = ben.page.getByRole('dialog', { name: 'Notifications' });
@@ -292,6 +313,7 @@ async function main() {
     await item.waitFor();
     check((await item.textContent()).includes('ana'), 'the notification names ana');
     check((await item.locator('.notif-thumb img').count()) === 1, 'the notification shows the post thumbnail');
+    await panel.locator('li.notif', { hasText: 'started following you.' }).waitFor();
     await ben.page.keyboard.press('Escape');
     await ben.page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
   });
@@ -304,7 +326,29 @@ async function main() {
     await article.locator('.comment-preview a[href="/u/ben"]', { hasText: '@ben' }).waitFor();
   });
 
+  await step('hashtag links lead to the tag page', async () => {
+    await postArticle(ana.page, 'ben').getByRole('link', { name: '#Pier' }).click();
+    await ana.page.waitForURL(`${BASE}/tags/pier`);
+    await ana.page.getByRole('heading', { name: '#pier' }).waitFor();
+    await ana.page.getByText('1 post', { exact: true }).waitFor();
+    check((await ana.page.locator('.grid .tile').count()) === 1, 'the tag page lists the post');
+    await ana.page.goBack();
+    await postArticle(ana.page, 'ben').waitFor();
+  });
+
+  await step('the post page lists comments and deletes one', async () => {
+    await postArticle(ana.page, 'ben').locator('.post-time').click();
+    await ana.page.waitForURL(`${BASE}/p/${created.id}`);
+    const comment = ana.page.locator('.comment-all .comment', { hasText: 'Lovely light' });
+    await comment.waitFor();
+    await comment.getByRole('button', { name: 'Delete comment by ana' }).click();
+    await comment.waitFor({ state: 'detached' });
+    await ana.page.getByText('Comment deleted').waitFor();
+  });
+
   await step('a reload keeps ana signed in', async () => {
+    await ana.page.getByRole('link', { name: 'Home', exact: true }).click();
+    await ana.page.waitForURL(`${BASE}/`);
     await ana.page.reload();
     await postArticle(ana.page, 'ben').waitFor();
     await ana.page.getByRole('link', { name: 'Profile', exact: true }).waitFor();
@@ -332,6 +376,28 @@ async function main() {
     await tile.waitFor();
     const srcset = await tile.getAttribute('srcset');
     check(srcset?.includes(`${created.media[0].thumbnail_url} 320w`) && srcset.includes(`${created.media[0].url} 480w`), `srcset offers both versions: ${srcset}`);
+  });
+
+  await step('ben shares two more photos', async () => {
+    await share(ben, [{ name: 'bubbles.png', color: scenes.bubbles(400, 400), width: 400, height: 400, alt: 'Pastel circles' }], 'Weekend colour study #abstract');
+    await share(ben, [{ name: 'peaks.png', color: scenes.mountains(400, 500), width: 400, height: 500, alt: 'Mountain ridge and lake' }], 'Morning hike with @ana #mountains');
+  });
+
+  await step('ben edits his name, bio and picture', async () => {
+    await ben.page.goto(`${BASE}/settings`);
+    await ben.page.getByLabel('Name', { exact: true }).fill('Ben Okafor');
+    await ben.page.getByLabel('Bio', { exact: true }).fill('Chasing light along the coast.\nFilm and digital.');
+    await ben.page.getByRole('button', { name: 'Save' }).click();
+    await ben.page.getByText('Profile saved').waitFor();
+    const [response] = await Promise.all([
+      ben.page.waitForResponse((r) => r.url().endsWith('/api/me/avatar')),
+      ben.page.locator('input[type=file]').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png(320, 320, scenes.bubbles(320, 320)) }),
+    ]);
+    check(response.status() === 200, `avatar upload answered ${response.status()}`);
+    await ben.page.locator('.settings-avatar img.avatar').waitFor();
+    await ben.page.goto(`${BASE}/u/ben`);
+    await ben.page.getByText('Chasing light along the coast.').waitFor();
+    await ben.page.locator('.profile-name', { hasText: 'Ben Okafor' }).waitFor();
   });
 
   await step('screenshots at 1280 px and 375 px, no sideways scrolling from 320 px', async () => {
@@ -373,6 +439,10 @@ try {
   await main();
 } catch (err) {
   failed = err;
+  // What each person saw when it went wrong.
+  for (const person of people) {
+    await person.page.screenshot({ path: join(SHOTS, `failure-${person.name}.png`) }).catch(() => {});
+  }
 }
 for (const person of people) {
   await person.context.close().catch(() => {});

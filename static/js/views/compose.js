@@ -156,6 +156,7 @@ export function composeView(_params, ctx) {
         bitmap.close();
       })
       .catch(() => {
+        node.querySelector('.compose-thumb')?.replaceChildren(h('span', { class: 'compose-thumb-bad' }, icon('image')));
         if (items.includes(item)) {
           setItemError(item, `“${file.name}” could not be read as an image.`, true);
           paintState();
@@ -251,6 +252,9 @@ export function composeView(_params, ctx) {
       const percent = Math.round(fraction * 100);
       progress.value = percent;
       progressText.textContent = percent < 100 ? `Uploading… ${percent}%` : 'Processing your photos…';
+      // Once every byte is sent the server is at work: cancelling now
+      // could not stop the post, only hide it.
+      cancel.hidden = percent >= 100;
     };
     onProgress(0);
     try {
