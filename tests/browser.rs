@@ -55,21 +55,24 @@ async fn web_front_end_in_headless_chromium() {
         return;
     }
 
-    let app = TestApp::spawn(Backend::Sqlite, &[])
+    // Short-lived access tokens, so the run sees the app renew them.
+    let app = TestApp::spawn(Backend::Sqlite, &[("ACCESS_TOKEN_TTL", "15")])
         .await
         .expect("SQLite is always available");
     let screenshots = root.join("target/screenshots");
-    let run = tokio::process::Command::new("node")
+    let mut command = std::process::Command::new("node");
+    command
         .arg("scenario.mjs")
         .current_dir(&e2e)
         .env("BASE_URL", app.url(""))
         .env("SCREENSHOT_DIR", &screenshots)
-        .env("CHROMIUM", chromium())
-        .kill_on_drop(true)
-        .output();
+        .env("CHROMIUM", chromium());
+    // The scenario stops itself after 180 s; this bound is only a backstop.
+    let run = tokio::task::spawn_blocking(move || command.output());
     let output = tokio::time::timeout(Duration::from_secs(240), run)
         .await
         .expect("the browser scenario did not finish within 240 s")
+        .expect("the scenario's thread panicked")
         .expect("could not start node");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -64,7 +64,10 @@ async function launch(name, { width, height, mobile }) {
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(15_000);
-  const person = { name, dir, context, page, allowed: [] };
+  const person = { name, dir, context, page, allowed: [], refreshes: [] };
+  page.on('response', (r) => {
+    if (r.url().endsWith('/api/auth/refresh')) person.refreshes.push({ status: r.status(), at: Date.now() });
+  });
   page.on('pageerror', (err) => problems.push(`${name}: uncaught page error: ${err.message}`));
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
@@ -346,6 +349,7 @@ async function main() {
     await ana.page.getByText('Comment deleted').waitFor();
   });
 
+  let reloadedAt = 0;
   await step('a reload keeps ana signed in', async () => {
     await ana.page.getByRole('link', { name: 'Home', exact: true }).click();
     await ana.page.waitForURL(`${BASE}/`);
@@ -353,6 +357,7 @@ async function main() {
     await postArticle(ana.page, 'ben').waitFor();
     await ana.page.getByRole('link', { name: 'Profile', exact: true }).waitFor();
     check((await ana.page.locator('html').getAttribute('data-signed-in')) === 'yes', 'signed in after reload');
+    reloadedAt = Date.now();
   });
 
   await step('unlike, then double-click the photo to like again', async () => {
@@ -369,8 +374,22 @@ async function main() {
     check((await like.getAttribute('aria-pressed')) === 'true', 'double-click liked the post');
   });
 
+  await step('a call refused with 401 is retried once after a token refresh', async () => {
+    // The server would accept the token: this 401 is staged, once.
+    await ana.page.route('**/api/users/ben', (route) => route.fulfill({
+      status: 401,
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { code: 'unauthorized', message: 'token expired' } }),
+    }), { times: 1 });
+    const refreshed = ana.page.waitForResponse((r) => r.url().endsWith('/api/auth/refresh') && r.status() === 200);
+    await expectingConsoleError(ana, /status of 401/, async () => {
+      await ana.page.getByRole('link', { name: 'ben', exact: true }).first().click();
+      await refreshed;
+      await ana.page.getByRole('heading', { name: 'ben', exact: true }).waitFor();
+    });
+  });
+
   await step('profiles show a square grid with thumbnail srcset', async () => {
-    await ana.page.getByRole('link', { name: 'ben', exact: true }).first().click();
     await ana.page.waitForURL(`${BASE}/u/ben`);
     const tile = ana.page.locator('.grid img.photo-img').first();
     await tile.waitFor();
@@ -398,6 +417,17 @@ async function main() {
     await ben.page.goto(`${BASE}/u/ben`);
     await ben.page.getByText('Chasing light along the coast.').waitFor();
     await ben.page.locator('.profile-name', { hasText: 'Ben Okafor' }).waitFor();
+  });
+
+  await step('the access token is refreshed before it expires', async () => {
+    // The app under test issues 15 s tokens: a timer must have renewed
+    // ana's since the reload, without any call having failed.
+    const deadline = Date.now() + 20_000;
+    while (!ana.refreshes.some((r) => r.status === 200 && r.at > reloadedAt + 1000)) {
+      check(Date.now() < deadline, 'no scheduled refresh within 20 s of the reload');
+      await ana.page.waitForTimeout(250);
+    }
+    check(ana.refreshes.every((r) => r.status === 200), `every refresh succeeded: ${JSON.stringify(ana.refreshes)}`);
   });
 
   await step('screenshots at 1280 px and 375 px, no sideways scrolling from 320 px', async () => {
