@@ -56,7 +56,8 @@ async fn web_front_end_in_headless_chromium() {
     }
 
     // Short-lived access tokens, so the run sees the app renew them.
-    let app = TestApp::spawn(Backend::Sqlite, &[("ACCESS_TOKEN_TTL", "15")])
+    const TOKEN_TTL: &str = "15";
+    let app = TestApp::spawn(Backend::Sqlite, &[("ACCESS_TOKEN_TTL", TOKEN_TTL)])
         .await
         .expect("SQLite is always available");
     let screenshots = root.join("target/screenshots");
@@ -66,6 +67,7 @@ async fn web_front_end_in_headless_chromium() {
         .current_dir(&e2e)
         .env("BASE_URL", app.url(""))
         .env("SCREENSHOT_DIR", &screenshots)
+        .env("ACCESS_TOKEN_TTL", TOKEN_TTL)
         .env("CHROMIUM", chromium());
     // The scenario stops itself after 180 s; this bound is only a backstop.
     let run = tokio::task::spawn_blocking(move || command.output());

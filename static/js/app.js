@@ -138,6 +138,13 @@ async function signOut() {
   }
 }
 
+// "Skip to content" moves focus without a fragment in the URL, which the
+// router would otherwise take for a navigation.
+document.querySelector('.skip-link')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  main.focus();
+});
+
 async function boot() {
   startClock();
   await api.restoreSession();

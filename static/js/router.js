@@ -13,6 +13,12 @@ const cache = new Map(); // history key -> { node, scrollY, controller, title }
 let current = null; // { key, node, controller, title }
 let renderInto = null;
 let counter = 0;
+let pushed = false;
+
+/** True once the app has moved between its own pages, so "back" stays in it. */
+export function canGoBack() {
+  return pushed;
+}
 
 /** Registers `view(params, ctx)` for a path pattern such as `/u/:username`. */
 export function route(pattern, view) {
@@ -57,6 +63,7 @@ export function navigate(url, { replace = false } = {}) {
     history.replaceState({ key }, '', target.pathname + target.search + target.hash);
   } else {
     remember();
+    pushed = true;
     history.pushState({ key }, '', target.pathname + target.search + target.hash);
   }
   show(key, { restore: false });
@@ -156,6 +163,7 @@ export function start(mount) {
     if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     const link = event.target.closest('a[href]');
     if (!link || link.target || link.hasAttribute('download')) return;
+    if (link.getAttribute('href').startsWith('#')) return;
     const url = new URL(link.href, location.href);
     if (url.origin !== location.origin || /^\/(api|uploads)\//.test(url.pathname)) return;
     event.preventDefault();

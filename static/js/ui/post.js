@@ -332,7 +332,14 @@ export function postCard(initial, { signal, eager = false, detail = false, onCom
       detail ? null : commentsLink,
       detail ? null : previewList,
       comments,
-      commentForm,
+      me
+        ? commentForm
+        : h(
+            'p',
+            { class: 'post-signin' },
+            h('a', { href: `/login?next=${encodeURIComponent(`/p/${post.id}`)}` }, 'Sign in'),
+            ' to like and comment.',
+          ),
     ),
   );
 

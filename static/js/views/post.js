@@ -3,6 +3,8 @@
 
 import * as api from '../api.js';
 import { h, replace } from '../dom.js';
+import { icon } from '../icons.js';
+import { canGoBack, navigate } from '../router.js';
 import { commentLine, postCard } from '../ui/post.js';
 import { errorBlock, loadingBlock, page, pageTitle } from '../ui/page.js';
 import { toastError } from '../ui/toast.js';
@@ -13,7 +15,18 @@ export function postView({ id }, ctx) {
   const { signal } = ctx;
   const title = pageTitle('Post', { hidden: true });
   const body = h('div', { class: 'post-page-body' }, loadingBlock('Loading post'));
-  const root = page('post', title, body);
+  const back = h(
+    'button',
+    {
+      class: 'icon-btn',
+      type: 'button',
+      'aria-label': 'Back',
+      onclick: () => (canGoBack() ? history.back() : navigate('/')),
+    },
+    icon('back'),
+  );
+  const head = h('div', { class: 'page-head post-page-head' }, back, h('span', { class: 'post-page-label', 'aria-hidden': 'true' }, 'Post'));
+  const root = page('post', title, head, body);
 
   async function load() {
     replace(body, loadingBlock('Loading post'));
