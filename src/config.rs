@@ -30,6 +30,10 @@ pub struct Config {
     pub shutdown_timeout: Duration,
     /// How long a WebSocket client has to authenticate.
     pub ws_auth_timeout: Duration,
+    /// How often live sockets are pinged; one unanswered ping drops them.
+    pub ws_ping_interval: Duration,
+    /// Events that may wait for one live socket before it counts as too slow.
+    pub ws_queue_capacity: usize,
 }
 
 /// A string that never shows up in `Debug` output or logs.
@@ -110,6 +114,8 @@ impl Config {
             max_image_bytes: parse(&var, "MAX_IMAGE_BYTES", 15 * 1024 * 1024usize)?,
             shutdown_timeout: duration(&var, "SHUTDOWN_TIMEOUT", Duration::from_secs(20))?,
             ws_auth_timeout: duration(&var, "WS_AUTH_TIMEOUT", Duration::from_secs(10))?,
+            ws_ping_interval: duration(&var, "WS_PING_INTERVAL", Duration::from_secs(30))?,
+            ws_queue_capacity: parse(&var, "WS_QUEUE_CAPACITY", 256usize)?.max(1),
         })
     }
 

@@ -14,6 +14,7 @@ use crate::error::{is_unique_violation, ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::fields::{self, Email, NewPassword, Username};
 use crate::ids::UserId;
+use crate::realtime::close;
 use crate::routes::users::{self, User};
 use crate::state::AppState;
 use crate::with_db;
@@ -212,16 +213,20 @@ async fn refresh(
         RefreshOutcome::Refreshed(session) => {
             signed_in(&state, &headers, session, StatusCode::OK).await
         }
-        RefreshOutcome::Reused(_session) => Err(ApiError::unauthorized(
-            "this refresh token was already used; the session has been signed out",
-        )),
+        RefreshOutcome::Reused(user, session) => {
+            state.hub.close_session(user, session, close::UNAUTHORIZED);
+            Err(ApiError::unauthorized(
+                "this refresh token was already used; the session has been signed out",
+            ))
+        }
         RefreshOutcome::Invalid => Err(ApiError::unauthorized(
             "the refresh token is invalid, expired or revoked",
         )),
     }
 }
 
-/// Signs a session out: its refresh token stops working.
+/// Signs a session out: its refresh token stops working and its live
+/// sockets close with 4401.
 #[utoipa::path(
     post,
     path = "/api/auth/logout",
@@ -240,7 +245,9 @@ async fn logout(
 ) -> ApiResult<Response> {
     let token = refresh_token_from(&headers, &body)?
         .ok_or_else(|| ApiError::unauthorized("no refresh token was sent"))?;
-    state.sessions.revoke_by_token(&token).await?;
+    if let Some((user, session)) = state.sessions.revoke_by_token(&token).await? {
+        state.hub.close_session(user, session, close::UNAUTHORIZED);
+    }
     Ok((
         StatusCode::NO_CONTENT,
         AppendHeaders([(header::SET_COOKIE, clear_cookie())]),

@@ -2,8 +2,14 @@
 //! them, static files, and the middleware around it all.
 
 pub mod auth;
+pub mod comments;
+pub mod feed;
+pub mod follows;
 pub mod health;
 pub mod me;
+pub mod notifications;
+pub mod posts;
+pub mod search;
 pub mod users;
 pub mod web;
 
@@ -18,12 +24,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::ServeDir;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::config::Config;
 use crate::error::{error_response, ErrorBody, ErrorDetail};
+use crate::realtime;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -33,11 +40,17 @@ use crate::state::AppState;
         description = "Photo sharing: accounts, follows, posts, likes, comments, feed and live notifications."
     ),
     modifiers(&BearerAuth),
-    components(schemas(ErrorBody, ErrorDetail)),
+    components(schemas(ErrorBody, ErrorDetail, realtime::protocol::ServerMessage, realtime::protocol::ClientMessage)),
     tags(
         (name = "auth", description = "Sign-up, sign-in and sessions"),
         (name = "me", description = "The caller's own account"),
         (name = "users", description = "Profiles and the follow graph"),
+        (name = "posts", description = "Photo posts and likes"),
+        (name = "comments", description = "Comments on posts"),
+        (name = "feed", description = "Home feed, explore and hashtag pages"),
+        (name = "search", description = "People and hashtags"),
+        (name = "notifications", description = "Stored notifications"),
+        (name = "live", description = "The live event WebSocket"),
         (name = "health", description = "Liveness"),
     )
 )]
@@ -61,22 +74,24 @@ impl Modify for BearerAuth {
 }
 
 /// The whole API, documented as it is built.
-pub fn api() -> OpenApiRouter<AppState> {
+pub fn api(config: &Config) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(auth::routes())
-        .merge(me::routes())
+        .merge(me::routes(config.max_image_bytes))
         .merge(users::routes())
+        .merge(follows::routes())
+        .merge(posts::routes(config.max_image_bytes))
+        .merge(comments::routes())
+        .merge(feed::routes())
+        .merge(search::routes())
+        .merge(notifications::routes())
+        .merge(realtime::routes())
         .merge(health::routes())
-}
-
-/// The OpenAPI document, exactly as served at `/api/openapi.json`.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    api().split_for_parts().1
 }
 
 /// Assembles the complete router: API, uploads, front end and middleware.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api().split_for_parts();
+    let (api, openapi) = api(&state.config).split_for_parts();
     let openapi = Arc::new(openapi);
 
     let api = api
@@ -95,7 +110,10 @@ pub fn router(state: AppState) -> Router {
     let config = &state.config;
     Router::new()
         .merge(api)
-        .nest_service("/uploads", ServeDir::new(&config.upload_dir))
+        .nest_service(
+            "/uploads",
+            crate::media::uploads_service(&config.upload_dir),
+        )
         .fallback_service(web::front_end(Path::new("static")))
         .layer(cors(&config.cors_origins))
         .layer(middleware::from_fn(log_request))
