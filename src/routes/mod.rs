@@ -11,7 +11,9 @@ pub mod notifications;
 pub mod posts;
 pub mod search;
 pub mod users;
+pub mod web;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,7 +26,6 @@ use axum::routing::{any, get};
 use axum::Router;
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -110,7 +111,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone());
 
     let config = &state.config;
-    let front_end = ServeDir::new("static").fallback(ServeFile::new("static/index.html"));
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
     let timeout = config.request_timeout;
     Router::new()
@@ -119,7 +119,7 @@ pub fn router(state: AppState) -> Router {
             "/uploads",
             crate::media::uploads_service(&config.upload_dir),
         )
-        .fallback_service(front_end)
+        .fallback_service(web::front_end(Path::new("static")))
         // JSON bodies are small; the upload routes set their own limits.
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -132,7 +132,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            HeaderValue::from_static(web::CONTENT_SECURITY_POLICY),
         ))
         .layer(cors(&config.cors_origins))
         .layer(middleware::from_fn(move |request, next| {
@@ -143,12 +143,6 @@ pub fn router(state: AppState) -> Router {
 
 /// The largest JSON (or other non-upload) request body accepted.
 pub const JSON_BODY_LIMIT: usize = 64 * 1024;
-
-/// The page policy: only our own scripts, styles, images and connections;
-/// no framing. Sent on every response (harmless on JSON and images).
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
-     form-action 'self'; frame-ancestors 'none'";
 
 /// Bounds the requests in flight and the time each may take. Past either
 /// bound the answer is a quick 503 with `Retry-After`, so an overload
