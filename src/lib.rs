@@ -14,6 +14,7 @@ pub mod fields;
 pub mod ids;
 pub mod limits;
 pub mod media;
+pub mod metrics;
 pub mod notifications;
 pub mod pagination;
 pub mod realtime;
@@ -56,6 +57,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         media: media::MediaStore::new(config.upload_dir.clone(), config.max_image_bytes),
         hub: realtime::Hub::new(config.ws_queue_capacity),
         limits: limits::Limits::new(config.rate_limits),
+        metrics: metrics::Metrics::default(),
         db,
         config,
     });

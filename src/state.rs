@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::limits::Limits;
 use crate::media::MediaStore;
+use crate::metrics::Metrics;
 use crate::realtime::Hub;
 
 /// Cheap to clone: one `Arc` around everything.
@@ -24,6 +25,7 @@ pub struct Shared {
     pub media: MediaStore,
     pub hub: Hub,
     pub limits: Limits,
+    pub metrics: Metrics,
 }
 
 impl AppState {

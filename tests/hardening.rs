@@ -234,3 +234,42 @@ async fn security_headers_and_body_limits(app: TestApp) {
         "https://app.example"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_sessions_and_the_pool() {
+    let app = TestApp::spawn(Backend::Sqlite, &[]).await.unwrap();
+    let ana = app.register("ana").await;
+    app.get("/api/users/nobody", None).await;
+    app.get("/api/users/nobody", None).await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/api/ws", app.addr))
+        .await
+        .unwrap();
+    use futures_util::{SinkExt, StreamExt};
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::text(
+            json!({"type": "auth", "token": ana.token}).to_string(),
+        ))
+        .await
+        .unwrap();
+    socket.next().await.unwrap().unwrap();
+
+    let response = app
+        .request(Method::GET, "/metrics", None)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    for expected in [
+        "shutterbug_http_requests_total{route=\"/api/users/{username}\",status=\"404\"} 2",
+        "shutterbug_http_requests_total{route=\"/api/auth/register\",status=\"201\"} 1",
+        "shutterbug_http_request_duration_seconds_count{route=\"/api/users/{username}\"} 2",
+        "shutterbug_ws_sessions 1",
+        "shutterbug_db_connections{state=\"idle\"}",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}

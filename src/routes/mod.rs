@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::extract::DefaultBodyLimit;
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -105,6 +105,7 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(openapi.as_ref().clone()) }
             }),
         )
+        .route("/metrics", get(crate::metrics::scrape))
         .route("/api", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
@@ -138,7 +139,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(move |request, next| {
             shed_load(Arc::clone(&in_flight), timeout, request, next)
         }))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(state.clone(), log_request))
 }
 
 /// The largest JSON (or other non-upload) request body accepted.
@@ -205,9 +206,9 @@ fn cors(origins: &[String]) -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-/// One line per request: method, matched route, status and latency. Headers
-/// (and so tokens) are never logged.
-async fn log_request(request: Request, next: Next) -> Response {
+/// One line per request: method, matched route, status and latency, also
+/// counted for `/metrics`. Headers (and so tokens) are never logged.
+async fn log_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request
@@ -215,12 +216,15 @@ async fn log_request(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or_else(|| "(unmatched)".to_owned(), |path| path.as_str().to_owned());
     let response = next.run(request).await;
+    let latency = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.record(&route, status, latency);
     tracing::info!(
         target: "shutterbug::http",
         %method,
         %route,
-        status = response.status().as_u16(),
-        latency_ms = format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+        status,
+        latency_ms = format!("{:.2}", latency.as_secs_f64() * 1000.0),
         "request"
     );
     response
