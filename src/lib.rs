@@ -12,10 +12,15 @@ pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod ids;
+pub mod limits;
 pub mod media;
+pub mod metrics;
+pub mod notifications;
 pub mod pagination;
+pub mod realtime;
 pub mod routes;
 pub mod state;
+pub mod text;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -49,6 +54,10 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         tokens: auth::TokenKeys::new(&secret, config.access_token_ttl),
         passwords: auth::PasswordHasher::new(config.bcrypt_cost).await?,
         sessions: auth::Sessions::new(db.clone(), config.refresh_token_ttl),
+        media: media::MediaStore::new(config.upload_dir.clone(), config.max_image_bytes),
+        hub: realtime::Hub::new(config.ws_queue_capacity),
+        limits: limits::Limits::new(config.rate_limits),
+        metrics: metrics::Metrics::default(),
         db,
         config,
     });
@@ -64,6 +73,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let App { router, state } = app;
+    let hub = state.hub.clone();
     let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
     let server = axum::serve(
         listener,
@@ -71,7 +81,8 @@ pub async fn serve(
     )
     .with_graceful_shutdown(async move {
         shutdown.await;
-        tracing::info!("shutting down: finishing in-flight requests");
+        tracing::info!("shutting down: finishing in-flight requests, closing live sockets");
+        hub.close_all(realtime::close::GOING_AWAY);
         let _ = stopping_tx.send(true);
     });
 
@@ -84,6 +95,14 @@ pub async fn serve(
         result = server => result.context("server error")?,
         () = deadline => tracing::warn!("shutdown timeout reached; dropping unfinished requests"),
     }
+    // Upgraded sockets outlive the HTTP server; give them a moment to send
+    // their close frames.
+    let sockets_closed = async {
+        while state.hub.live_sessions() > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let _ = tokio::time::timeout(state.config.shutdown_timeout, sockets_closed).await;
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -63,7 +63,7 @@ impl PageRequest {
     /// The key to continue a newest-first list below; the top if none.
     pub fn before(&self) -> Cursor {
         self.after.unwrap_or(Cursor {
-            at: Timestamp::from_unix_micros(i64::MAX / 4).unwrap_or_else(Timestamp::now),
+            at: Timestamp::END,
             id: i64::MAX,
         })
     }
@@ -71,7 +71,7 @@ impl PageRequest {
     /// The key to continue an oldest-first list above; the bottom if none.
     pub fn after_or_start(&self) -> Cursor {
         self.after.unwrap_or(Cursor {
-            at: Timestamp::from_unix_micros(0).unwrap_or_else(Timestamp::now),
+            at: Timestamp::START,
             id: 0,
         })
     }

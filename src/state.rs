@@ -1,4 +1,5 @@
-//! What every handler can reach: the database, settings and credentials.
+//! What every handler can reach: the database, settings, credentials,
+//! media storage and the live-session hub.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -6,6 +7,10 @@ use std::sync::Arc;
 use crate::auth::{PasswordHasher, Sessions, TokenKeys};
 use crate::config::Config;
 use crate::db::Db;
+use crate::limits::Limits;
+use crate::media::MediaStore;
+use crate::metrics::Metrics;
+use crate::realtime::Hub;
 
 /// Cheap to clone: one `Arc` around everything.
 #[derive(Clone)]
@@ -17,6 +22,10 @@ pub struct Shared {
     pub tokens: TokenKeys,
     pub passwords: PasswordHasher,
     pub sessions: Sessions,
+    pub media: MediaStore,
+    pub hub: Hub,
+    pub limits: Limits,
+    pub metrics: Metrics,
 }
 
 impl AppState {

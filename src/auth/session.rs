@@ -25,7 +25,7 @@ pub struct IssuedSession {
 pub enum RefreshOutcome {
     Refreshed(IssuedSession),
     /// A spent token came back: the session is now revoked.
-    Reused(SessionId),
+    Reused(UserId, SessionId),
     /// Unknown, expired or revoked.
     Invalid,
 }
@@ -138,21 +138,23 @@ impl Sessions {
                     }
                 }
                 None => {
-                    let reused: Option<SessionId> = sqlx::query_scalar(
-                        "SELECT session_id FROM refresh_tokens WHERE token_hash = $1",
+                    let reused: Option<(UserId, SessionId)> = sqlx::query_as(
+                        "SELECT s.user_id, s.id FROM refresh_tokens t
+                         JOIN sessions s ON s.id = t.session_id
+                         WHERE t.token_hash = $1",
                     )
                     .bind(&hash)
                     .fetch_optional(&mut *tx)
                     .await?;
                     match reused {
-                        Some(session_id) => {
+                        Some((user_id, session_id)) => {
                             sqlx::query(REVOKE_SESSION)
                                 .bind(session_id)
                                 .bind(now)
                                 .execute(&mut *tx)
                                 .await?;
                             tx.commit().await?;
-                            RefreshOutcome::Reused(session_id)
+                            RefreshOutcome::Reused(user_id, session_id)
                         }
                         None => RefreshOutcome::Invalid,
                     }
@@ -163,18 +165,20 @@ impl Sessions {
     }
 
     /// Revokes the session a refresh token (spent or not) belongs to.
-    pub async fn revoke_by_token(&self, token: &str) -> ApiResult<Option<SessionId>> {
+    pub async fn revoke_by_token(&self, token: &str) -> ApiResult<Option<(UserId, SessionId)>> {
         let hash = hash_token(token);
         let now = Timestamp::now();
         let revoked = with_db!(&self.db, pool => {
             let mut tx = pool.begin_write().await?;
-            let session: Option<SessionId> = sqlx::query_scalar(
-                "SELECT session_id FROM refresh_tokens WHERE token_hash = $1",
+            let session: Option<(UserId, SessionId)> = sqlx::query_as(
+                "SELECT s.user_id, s.id FROM refresh_tokens t
+                 JOIN sessions s ON s.id = t.session_id
+                 WHERE t.token_hash = $1",
             )
             .bind(&hash)
             .fetch_optional(&mut *tx)
             .await?;
-            if let Some(session_id) = session {
+            if let Some((_, session_id)) = session {
                 sqlx::query(REVOKE_SESSION)
                                 .bind(session_id)
                                 .bind(now)

@@ -159,3 +159,12 @@ impl BeginWrite for PgPool {
         self.begin().await
     }
 }
+
+/// `$first, $first+1, …` for `count` values: the body of an `IN (…)` list
+/// whose values are then bound one by one.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -20,6 +20,18 @@ use sqlx::{Decode, Encode, Type};
 pub struct Timestamp(DateTime<Utc>);
 
 impl Timestamp {
+    /// Before every stored time (the Unix epoch).
+    pub const START: Self = Self(DateTime::UNIX_EPOCH);
+
+    /// After every stored time, yet still four-digit-year text on SQLite
+    /// (a five-digit year would sort before it as text).
+    pub const END: Self = Self(
+        match DateTime::from_timestamp(253_402_300_799, 999_999_000) {
+            Some(end) => end,
+            None => DateTime::UNIX_EPOCH,
+        },
+    );
+
     pub fn now() -> Self {
         Self(Utc::now().trunc_subsecs(6))
     }
@@ -117,5 +129,7 @@ mod tests {
         assert_eq!(a.to_text(), "2026-01-01T00:00:00.000000Z");
         assert!(a.to_text() < b.to_text());
         assert_eq!(Timestamp::parse(&b.to_text()), Some(b));
+        assert_eq!(Timestamp::END.to_text(), "9999-12-31T23:59:59.999999Z");
+        assert!(Timestamp::now().to_text() < Timestamp::END.to_text());
     }
 }

@@ -1,20 +1,27 @@
 //! The signed-in user's own account: `GET` and `PATCH /api/me`.
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, Multipart, State};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiResult, ErrorBody};
+use crate::db::BeginWrite;
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::fields;
+use crate::routes::posts::multipart_error;
 use crate::routes::users::{self, User};
 use crate::state::AppState;
 use crate::with_db;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_me, update_me))
+pub fn routes(max_image_bytes: usize) -> OpenApiRouter<AppState> {
+    let avatar = OpenApiRouter::new()
+        .routes(routes!(set_avatar))
+        .layer(DefaultBodyLimit::max(max_image_bytes + 64 * 1024));
+    OpenApiRouter::new()
+        .routes(routes!(get_me, update_me))
+        .merge(avatar)
 }
 
 /// The caller's account, with `email`.
@@ -82,6 +89,63 @@ async fn update_me(
         .await
         .map(drop)?
     });
+    Ok(Json(
+        users::load_self(&state.db, me.id).await?.into_own_user(),
+    ))
+}
+
+/// Replaces the caller's avatar (multipart field `image`).
+#[utoipa::path(
+    put,
+    path = "/api/me/avatar",
+    tag = "me",
+    request_body(content_type = "multipart/form-data", description = "One field `image`: a JPEG, PNG, WebP or GIF"),
+    responses(
+        (status = 200, description = "The updated account", body = User),
+        (status = 400, description = "No image field", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+        (status = 413, description = "The image is too large", body = ErrorBody),
+        (status = 415, description = "Not a supported image", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
+async fn set_avatar(
+    State(state): State<AppState>,
+    me: AuthUser,
+    mut multipart: Multipart,
+) -> ApiResult<Json<User>> {
+    let mut image = None;
+    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+        if field.name() == Some("image") {
+            image = Some(field.bytes().await.map_err(multipart_error)?);
+            break;
+        }
+    }
+    let image = image.ok_or_else(|| ApiError::invalid("image", "an image file is required"))?;
+    if image.len() > state.media.max_image_bytes() {
+        return Err(ApiError::too_large("image: the image is too large"));
+    }
+    let key = state.media.store_avatar(image).await?;
+    let previous: Result<Option<String>, sqlx::Error> = with_db!(&state.db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let previous: Option<String> = sqlx::query_scalar("SELECT avatar_key FROM users WHERE id = $1")
+            .bind(me.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE users SET avatar_key = $2 WHERE id = $1")
+            .bind(me.id)
+            .bind(&key)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await.map(|()| previous)
+    });
+    match previous {
+        Ok(previous) => state.media.remove(previous).await,
+        Err(e) => {
+            state.media.remove([key]).await;
+            return Err(e.into());
+        }
+    }
     Ok(Json(
         users::load_self(&state.db, me.id).await?.into_own_user(),
     ))

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::db::{Db, Timestamp};
+use crate::db::{placeholders, Db, Timestamp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path};
 use crate::fields::Username;
@@ -64,6 +64,10 @@ pub(crate) struct UserRow {
 }
 
 impl UserRow {
+    pub fn id(&self) -> UserId {
+        self.id
+    }
+
     /// The public view; `viewer` decides whether `followed_by_me` is shown.
     pub fn into_user(self, viewer: Option<UserId>) -> User {
         User {
@@ -140,6 +144,24 @@ pub(crate) async fn load_self(db: &Db, id: UserId) -> ApiResult<UserRow> {
     find_by_id(db, id, Some(id))
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))
+}
+
+/// The ids of the existing users among `names` (for @mentions).
+pub(crate) async fn ids_of(db: &Db, names: &[Username]) -> ApiResult<Vec<UserId>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM users WHERE username IN ({})",
+        placeholders(1, names.len())
+    );
+    Ok(with_db!(db, pool => {
+        let mut query = sqlx::query_scalar::<_, UserId>(&sql);
+        for name in names {
+            query = query.bind(name.as_str());
+        }
+        query.fetch_all(pool).await?
+    }))
 }
 
 /// Parses a `{username}` path segment; a name that cannot exist is a 404.

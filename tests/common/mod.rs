@@ -53,6 +53,8 @@ pub struct TestApp {
     pub backend: Backend,
     pub dir: TempDir,
     pub database_url: String,
+    /// The running app's state, for checks no HTTP call can make.
+    pub state: shutterbug::state::AppState,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     pg_cleanup: Option<(String, String)>,
@@ -92,6 +94,8 @@ impl TestApp {
             ("JWT_SECRET", JWT_SECRET),
             ("BCRYPT_COST", "4"),
             ("SHUTDOWN_TIMEOUT", "5"),
+            // Limits have tests of their own; elsewhere they would only get in the way.
+            ("RATE_LIMITS", "off"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -102,6 +106,7 @@ impl TestApp {
         let config =
             shutterbug::Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
         let app = shutterbug::build(config).await.expect("build app");
+        let state = app.state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -116,6 +121,7 @@ impl TestApp {
             backend,
             dir,
             database_url,
+            state,
             stop: Some(stop),
             server: Some(server),
             pg_cleanup,
@@ -291,4 +297,85 @@ impl Session {
     pub fn token(&self) -> Option<&str> {
         Some(&self.token)
     }
+}
+
+/// A PNG of `width`×`height` with a gradient, made on the spot.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([
+            (x * 255 / width.max(1)) as u8,
+            (y * 255 / height.max(1)) as u8,
+            128,
+        ])
+    });
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut bytes, image::ImageFormat::Png)
+        .expect("encode PNG");
+    bytes.into_inner()
+}
+
+impl TestApp {
+    /// Publishes a post with the given images and caption; returns the answer.
+    pub async fn post_photos(
+        &self,
+        session: &Session,
+        images: Vec<Vec<u8>>,
+        caption: &str,
+    ) -> (StatusCode, Value) {
+        let mut form = reqwest::multipart::Form::new().text("caption", caption.to_owned());
+        for (i, bytes) in images.into_iter().enumerate() {
+            let part = reqwest::multipart::Part::bytes(bytes).file_name(format!("photo{i}.png"));
+            form = form.part("image", part);
+        }
+        send(
+            self.request(Method::POST, "/api/posts", session.token())
+                .multipart(form),
+        )
+        .await
+    }
+
+    /// Publishes a one-photo post and returns it.
+    pub async fn post_photo(&self, session: &Session, caption: &str) -> Value {
+        let (status, body) = self.post_photos(session, vec![png(64, 48)], caption).await;
+        assert_eq!(status, StatusCode::CREATED, "post: {body}");
+        body
+    }
+
+    /// The ids of a page's items.
+    pub async fn ids(&self, path: &str, token: Option<&str>) -> Vec<i64> {
+        let (status, body) = self.get(path, token).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        page_ids(&body)
+    }
+}
+
+pub fn page_ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a page: {page}"))
+        .iter()
+        .map(|item| item["id"].as_i64().expect("item id"))
+        .collect()
+}
+
+/// Every file below `dir`, as paths relative to it.
+pub fn files_under(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&current) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                found.push(relative.display().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
 }

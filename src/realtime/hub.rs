@@ -1,0 +1,286 @@
+//! The registry of live sessions and the fan-out of events to them.
+//!
+//! A `DashMap` from user id to that user's live sockets (phone, laptop,
+//! tabs). Each socket has a bounded queue; an event is serialised once and
+//! the same bytes are queued for every recipient. A socket whose queue is
+//! full is closed with 4008 rather than allowed to grow memory or slow the
+//! others: its client reconnects with `since` and loses nothing. No lock is
+//! ever held across an `.await`: every map access here is synchronous.
+
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+use dashmap::DashMap;
+use tokio::sync::{mpsc, Notify};
+
+use crate::ids::{NotificationId, SessionId, UserId};
+
+/// Close codes the hub uses (the 4000s are ours, per the API contract).
+pub mod close {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const UNAUTHORIZED: u16 = 4401;
+    pub const TOO_SLOW: u16 = 4008;
+}
+
+/// One serialised event, shared by every recipient.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub text: Utf8Bytes,
+    /// Set for notification events, so a replaying session can skip the
+    /// ones it already sent from the store.
+    pub notification_id: Option<NotificationId>,
+}
+
+/// The hub's handle on one live socket.
+struct LiveSocket {
+    id: u64,
+    session: SessionId,
+    queue: mpsc::Sender<Event>,
+    closer: Arc<Closer>,
+}
+
+/// Tells a socket's task to close with a code; the first code wins.
+#[derive(Default)]
+pub struct Closer {
+    code: AtomicU16,
+    notify: Notify,
+}
+
+impl Closer {
+    pub fn close(&self, code: u16) {
+        if self
+            .code
+            .compare_exchange(0, code, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.notify.notify_one();
+        }
+    }
+
+    /// Resolves with the close code once somebody asked to close.
+    pub async fn closed(&self) -> u16 {
+        loop {
+            let code = self.code.load(Ordering::Acquire);
+            if code != 0 {
+                return code;
+            }
+            self.notify.notified().await;
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    queue_capacity: usize,
+    users: DashMap<UserId, Vec<LiveSocket>>,
+    next_id: AtomicU64,
+    sessions: AtomicU64,
+    events_sent: AtomicU64,
+    events_dropped: AtomicU64,
+    shutting_down: std::sync::atomic::AtomicBool,
+}
+
+/// A registered socket. Dropping it (the socket's task ended, for whatever
+/// reason) removes the socket from the hub, and the user when it was their last.
+pub struct Registration {
+    hub: Hub,
+    user: UserId,
+    id: u64,
+    pub events: mpsc::Receiver<Event>,
+    pub closer: Arc<Closer>,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        let id = self.id;
+        let removed = match self.hub.inner.users.get_mut(&self.user) {
+            Some(mut sockets) => {
+                let before = sockets.len();
+                sockets.retain(|socket| socket.id != id);
+                before != sockets.len()
+            }
+            None => false,
+        };
+        // Separate step: the entry guard above is released before this.
+        self.hub
+            .inner
+            .users
+            .remove_if(&self.user, |_, sockets| sockets.is_empty());
+        if removed {
+            self.hub.inner.sessions.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Hub {
+    /// `queue_capacity`: how many events may wait for one socket before it
+    /// counts as too slow.
+    pub fn new(queue_capacity: usize) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                queue_capacity: queue_capacity.max(1),
+                users: DashMap::new(),
+                next_id: AtomicU64::new(0),
+                sessions: AtomicU64::new(0),
+                events_sent: AtomicU64::new(0),
+                events_dropped: AtomicU64::new(0),
+                shutting_down: std::sync::atomic::AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Adds a socket for `user`'s `session`. Done before the replay of stored
+    /// notifications starts, so nothing committed afterwards can be missed.
+    pub fn register(&self, user: UserId, session: SessionId) -> Registration {
+        let (queue, events) = mpsc::channel(self.inner.queue_capacity);
+        let closer = Arc::new(Closer::default());
+        let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
+        self.inner.users.entry(user).or_default().push(LiveSocket {
+            id,
+            session,
+            queue,
+            closer: Arc::clone(&closer),
+        });
+        self.inner.sessions.fetch_add(1, Ordering::Relaxed);
+        if self.inner.shutting_down.load(Ordering::Acquire) {
+            closer.close(close::GOING_AWAY);
+        }
+        Registration {
+            hub: self.clone(),
+            user,
+            id,
+            events,
+            closer,
+        }
+    }
+
+    /// Queues `event` for every live socket of `user`.
+    pub fn send(&self, user: UserId, event: &Event) {
+        let Some(sockets) = self.inner.users.get(&user) else {
+            return;
+        };
+        for socket in sockets.iter() {
+            match socket.queue.try_send(event.clone()) {
+                Ok(()) => {
+                    self.inner.events_sent.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    self.inner.events_dropped.fetch_add(1, Ordering::Relaxed);
+                    socket.closer.close(close::TOO_SLOW);
+                }
+                // The socket is already going away.
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+    }
+
+    /// Whether `user` has at least one live socket.
+    pub fn is_connected(&self, user: UserId) -> bool {
+        self.inner.users.contains_key(&user)
+    }
+
+    /// Closes the sockets of one signed-in session (logout, revocation).
+    pub fn close_session(&self, user: UserId, session: SessionId, code: u16) {
+        if let Some(sockets) = self.inner.users.get(&user) {
+            sockets
+                .iter()
+                .filter(|socket| socket.session == session)
+                .for_each(|socket| socket.closer.close(code));
+        }
+    }
+
+    /// Closes every socket (server shutdown); later registrations close at once.
+    pub fn close_all(&self, code: u16) {
+        self.inner.shutting_down.store(true, Ordering::Release);
+        for entry in self.inner.users.iter() {
+            entry
+                .value()
+                .iter()
+                .for_each(|socket| socket.closer.close(code));
+        }
+    }
+
+    /// Users with at least one live socket.
+    pub fn connected_users(&self) -> usize {
+        self.inner.users.len()
+    }
+
+    /// Live sockets, all users together.
+    pub fn live_sessions(&self) -> u64 {
+        self.inner.sessions.load(Ordering::Relaxed)
+    }
+
+    /// Events queued and events dropped (their socket was too slow) so far.
+    pub fn event_counts(&self) -> (u64, u64) {
+        (
+            self.inner.events_sent.load(Ordering::Relaxed),
+            self.inner.events_dropped.load(Ordering::Relaxed),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(text: &'static str) -> Event {
+        Event {
+            text: Utf8Bytes::from_static(text),
+            notification_id: None,
+        }
+    }
+
+    const QUEUE_CAPACITY: usize = 8;
+
+    #[test]
+    fn every_socket_of_the_user_gets_the_event_and_no_one_else() {
+        let hub = Hub::new(QUEUE_CAPACITY);
+        let mut phone = hub.register(UserId(1), SessionId(1));
+        let mut laptop = hub.register(UserId(1), SessionId(2));
+        let mut other = hub.register(UserId(2), SessionId(3));
+        hub.send(UserId(1), &event("hello"));
+        assert_eq!(&*phone.events.try_recv().unwrap().text, "hello");
+        assert_eq!(&*laptop.events.try_recv().unwrap().text, "hello");
+        assert!(other.events.try_recv().is_err());
+    }
+
+    #[test]
+    fn registry_is_empty_after_many_connects_and_disconnects() {
+        let hub = Hub::new(QUEUE_CAPACITY);
+        for i in 0..10_000 {
+            let a = hub.register(UserId(i % 7), SessionId(i));
+            let b = hub.register(UserId(i % 7), SessionId(i));
+            drop(a);
+            hub.send(UserId(i % 7), &event("x"));
+            drop(b);
+        }
+        assert_eq!(hub.connected_users(), 0);
+        assert_eq!(hub.live_sessions(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_closes_the_socket_with_4008() {
+        let hub = Hub::new(QUEUE_CAPACITY);
+        let slow = hub.register(UserId(1), SessionId(1));
+        for _ in 0..=QUEUE_CAPACITY {
+            hub.send(UserId(1), &event("x"));
+        }
+        assert_eq!(slow.closer.closed().await, close::TOO_SLOW);
+        assert_eq!(hub.event_counts(), (QUEUE_CAPACITY as u64, 1));
+    }
+
+    #[tokio::test]
+    async fn closing_a_session_leaves_the_others_open() {
+        let hub = Hub::new(QUEUE_CAPACITY);
+        let signed_out = hub.register(UserId(1), SessionId(1));
+        let other = hub.register(UserId(1), SessionId(2));
+        hub.close_session(UserId(1), SessionId(1), close::UNAUTHORIZED);
+        assert_eq!(signed_out.closer.closed().await, close::UNAUTHORIZED);
+        assert_eq!(other.closer.code.load(Ordering::Acquire), 0);
+    }
+}

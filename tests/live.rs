@@ -1,0 +1,459 @@
+//! The live event socket, with a real WebSocket client, on both backends.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Backend, Session, TestApp};
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+on_both_backends!(
+    authenticates_by_message_or_header,
+    refuses_bad_tokens_silence_and_urls,
+    answers_pings_and_survives_bad_messages,
+    delivers_every_kind_of_event_to_every_session,
+    replays_missed_notifications_without_gaps_or_duplicates,
+    logout_closes_the_session_sockets,
+    registry_empties_when_sockets_close,
+);
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn ws_url(app: &TestApp, query: &str) -> String {
+    format!("ws://{}/api/ws{query}", app.addr)
+}
+
+async fn open(app: &TestApp) -> Socket {
+    tokio_tungstenite::connect_async(ws_url(app, ""))
+        .await
+        .expect("connect")
+        .0
+}
+
+async fn send_json(socket: &mut Socket, value: Value) {
+    socket
+        .send(Message::text(value.to_string()))
+        .await
+        .expect("send");
+}
+
+/// The next JSON message, skipping protocol pings.
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(WAIT, socket.next())
+            .await
+            .expect("no message in time")
+            .expect("socket ended")
+            .expect("socket error");
+        match message {
+            Message::Text(text) => return serde_json::from_str(&text).expect("JSON message"),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("expected a text message, got {other:?}"),
+        }
+    }
+}
+
+/// Waits for the close frame and returns its code.
+async fn close_code(socket: &mut Socket) -> u16 {
+    loop {
+        match tokio::time::timeout(WAIT, socket.next())
+            .await
+            .expect("no close in time")
+        {
+            Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
+            Some(Ok(Message::Close(None))) | None => return 1005,
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => panic!("socket error before close: {e}"),
+        }
+    }
+}
+
+/// Asserts nothing but pings arrives for a little while.
+async fn assert_quiet(socket: &mut Socket) {
+    let quiet = tokio::time::timeout(Duration::from_millis(300), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => return other,
+            }
+        }
+    })
+    .await;
+    assert!(quiet.is_err(), "unexpected message: {quiet:?}");
+}
+
+/// Opens a socket and authenticates it by message.
+async fn connect(app: &TestApp, session: &Session, since: Option<i64>) -> Socket {
+    let mut socket = open(app).await;
+    send_json(
+        &mut socket,
+        json!({"type": "auth", "token": session.token, "since": since}),
+    )
+    .await;
+    let ready = next_json(&mut socket).await;
+    assert_eq!(ready, json!({"type": "ready", "user_id": session.user_id}));
+    socket
+}
+
+async fn authenticates_by_message_or_header(app: TestApp) {
+    let ana = app.register("ana").await;
+    connect(&app, &ana, None).await;
+
+    let mut request = ws_url(&app, "").into_client_request().unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", ana.token).parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    assert_eq!(
+        next_json(&mut socket).await,
+        json!({"type": "ready", "user_id": ana.user_id})
+    );
+
+    // A browser page from a foreign origin is refused; our own is welcome.
+    let mut request = ws_url(&app, "").into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(request).await;
+    assert!(
+        matches!(refused, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 403),
+        "{refused:?}"
+    );
+    let mut request = ws_url(&app, "").into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("origin", format!("http://{}", app.addr).parse().unwrap());
+    assert!(tokio_tungstenite::connect_async(request).await.is_ok());
+
+    // Plain HTTP on the socket's path gets a JSON error.
+    let (status, body) = app.get("/api/ws", None).await;
+    assert!(status.is_client_error(), "{status}");
+    common::error_code(&body);
+}
+
+async fn refuses_bad_tokens_silence_and_urls(app: TestApp) {
+    let ana = app.register("ana").await;
+    let mut socket = open(&app).await;
+    send_json(&mut socket, json!({"type": "auth", "token": "forged"})).await;
+    assert_eq!(close_code(&mut socket).await, 4401);
+
+    // A token in the URL is never accepted.
+    let refused =
+        tokio_tungstenite::connect_async(ws_url(&app, &format!("?token={}", ana.token))).await;
+    assert!(
+        matches!(refused, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 400),
+        "{refused:?}"
+    );
+
+    // Silence past the (short, for this test) deadline: 4401.
+    let impatient = TestApp::spawn(app.backend, &[("WS_AUTH_TIMEOUT", "300ms")])
+        .await
+        .unwrap();
+    let mut socket = open(&impatient).await;
+    assert_eq!(close_code(&mut socket).await, 4401);
+
+    // A bad Authorization header is refused before the upgrade.
+    let mut request = ws_url(&app, "").into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", "Bearer nope".parse().unwrap());
+    let refused = tokio_tungstenite::connect_async(request).await;
+    assert!(
+        matches!(refused, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 401),
+        "{refused:?}"
+    );
+}
+
+async fn answers_pings_and_survives_bad_messages(app: TestApp) {
+    let ana = app.register("ana").await;
+    let mut socket = connect(&app, &ana, None).await;
+    send_json(&mut socket, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut socket).await, json!({"type": "pong"}));
+
+    for bad in ["not json", r#"{"type":"dance"}"#, r#"{"no":"type"}"#] {
+        socket.send(Message::text(bad)).await.unwrap();
+        let answer = next_json(&mut socket).await;
+        assert_eq!(answer["type"], "error", "{bad}: {answer}");
+        assert!(answer["error"]["code"].is_string() && answer["error"]["message"].is_string());
+    }
+    send_json(&mut socket, json!({"type": "ping"})).await;
+    assert_eq!(
+        next_json(&mut socket).await,
+        json!({"type": "pong"}),
+        "still open"
+    );
+
+    // Oversized frames close with 1009, binary ones with 1003.
+    socket.send(Message::text("x".repeat(5000))).await.unwrap();
+    assert_eq!(close_code(&mut socket).await, 1009);
+    let mut socket = connect(&app, &ana, None).await;
+    socket.send(Message::binary(vec![1, 2, 3])).await.unwrap();
+    assert_eq!(close_code(&mut socket).await, 1003);
+
+    // A peer that stops answering pings is dropped.
+    let strict = TestApp::spawn(app.backend, &[("WS_PING_INTERVAL", "200ms")])
+        .await
+        .unwrap();
+    let ana = strict.register("ana").await;
+    let socket = connect(&strict, &ana, None).await;
+    // Never poll the socket again: its pongs are never sent.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(strict.state.hub.live_sessions(), 0);
+    drop(socket);
+}
+
+async fn delivers_every_kind_of_event_to_every_session(app: TestApp) {
+    let ana = app.register("ana").await;
+    let bob = app.register("bob").await;
+    let cat = app.register("cat").await;
+    let mut phone = connect(&app, &ana, None).await;
+    let mut laptop = connect(&app, &ana, None).await;
+    let mut bystander = connect(&app, &cat, None).await;
+    let mut bobs = connect(&app, &bob, None).await;
+
+    app.put("/api/users/ana/follow", bob.token()).await;
+    for socket in [&mut phone, &mut laptop] {
+        let event = next_json(socket).await;
+        assert_eq!(event["type"], "notification");
+        assert_eq!(event["notification"]["kind"], "follow");
+        assert_eq!(event["notification"]["actor"]["username"], "bob");
+    }
+
+    // Bob follows ana, so ana's new post reaches bob's socket; it mentions cat.
+    let post = app.post_photo(&ana, "hello @cat").await;
+    let event = next_json(&mut bobs).await;
+    assert_eq!(event["type"], "post");
+    assert_eq!(event["post"]["id"], post["id"]);
+    assert_eq!(event["post"]["caption"], "hello @cat");
+    let event = next_json(&mut bystander).await;
+    assert_eq!(event["notification"]["kind"], "mention");
+    assert_eq!(event["notification"]["post_id"], post["id"]);
+
+    app.put(&format!("/api/posts/{}/like", post["id"]), bob.token())
+        .await;
+    app.post(
+        &format!("/api/posts/{}/comments", post["id"]),
+        bob.token(),
+        json!({"body": "nice"}),
+    )
+    .await;
+    for socket in [&mut phone, &mut laptop] {
+        let like = next_json(socket).await;
+        assert_eq!(like["notification"]["kind"], "like");
+        assert!(like["notification"]["post_thumbnail_url"].is_string());
+        let comment = next_json(socket).await;
+        assert_eq!(comment["notification"]["kind"], "comment");
+        assert!(comment["notification"]["comment_id"].is_i64());
+        assert!(comment["notification"]["id"].as_i64() > like["notification"]["id"].as_i64());
+    }
+
+    // Ana's own actions notify nobody, and cat hears nothing more.
+    app.put(&format!("/api/posts/{}/like", post["id"]), ana.token())
+        .await;
+    app.post(
+        &format!("/api/posts/{}/comments", post["id"]),
+        ana.token(),
+        json!({"body": "me"}),
+    )
+    .await;
+    assert_quiet(&mut phone).await;
+    assert_quiet(&mut bystander).await;
+    assert_quiet(&mut bobs).await;
+}
+
+async fn replays_missed_notifications_without_gaps_or_duplicates(app: TestApp) {
+    let ana = app.register("ana").await;
+    let post = app.post_photo(&ana, "like me").await;
+    let mut fans = Vec::new();
+    for i in 0..6 {
+        fans.push(app.register(&format!("fan{i}")).await);
+    }
+    let path = format!("/api/posts/{}/like", post["id"]);
+    let like = |fan: &Session| {
+        let (app, path, token) = (&app, path.clone(), fan.token.clone());
+        async move { app.put(&path, Some(&token)).await }
+    };
+
+    let mut socket = connect(&app, &ana, None).await;
+    like(&fans[0]).await;
+    let seen = next_json(&mut socket).await["notification"]["id"]
+        .as_i64()
+        .unwrap();
+    drop(socket);
+
+    // While offline: two more.
+    like(&fans[1]).await;
+    like(&fans[2]).await;
+
+    // Reconnect with since; a like lands while the replay may still run.
+    let reconnect = connect(&app, &ana, Some(seen));
+    let (mut socket, _) = tokio::join!(reconnect, like(&fans[3]));
+    like(&fans[4]).await;
+    let mut received = Vec::new();
+    for _ in 0..4 {
+        let event = next_json(&mut socket).await;
+        assert_eq!(event["type"], "notification");
+        received.push(
+            event["notification"]["actor"]["username"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert_quiet(&mut socket).await;
+    let mut sorted = received.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        ["fan1", "fan2", "fan3", "fan4"],
+        "no gap, no duplicate: {received:?}"
+    );
+    assert_eq!(
+        &received[..2],
+        ["fan1", "fan2"],
+        "stored ones first, in order"
+    );
+
+    // Past the replay bound the server says: refetch over REST.
+    let (status, _) = app.get("/api/notifications", ana.token()).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut socket = connect(&app, &ana, Some(0)).await;
+    let mut names = Vec::new();
+    for _ in 0..5 {
+        names.push(next_json(&mut socket).await["notification"]["actor"]["username"].clone());
+    }
+    assert_eq!(names, ["fan0", "fan1", "fan2", "fan3", "fan4"]);
+}
+
+async fn logout_closes_the_session_sockets(app: TestApp) {
+    let ana = app.register("ana").await;
+    let (_, body) = app
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"login": "ana", "password": "password-ana"}),
+        )
+        .await;
+    let other = Session::from_body(&body);
+    let mut signed_out = connect(&app, &ana, None).await;
+    let mut still_in = connect(&app, &other, None).await;
+    let (status, _) = app
+        .post(
+            "/api/auth/logout",
+            None,
+            json!({"refresh_token": ana.refresh_token}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(close_code(&mut signed_out).await, 4401);
+    send_json(&mut still_in, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut still_in).await, json!({"type": "pong"}));
+
+    // Reusing a spent refresh token revokes that session and closes it too.
+    let (_, body) = app
+        .post(
+            "/api/auth/refresh",
+            None,
+            json!({"refresh_token": other.refresh_token}),
+        )
+        .await;
+    let rotated = Session::from_body(&body);
+    let mut socket = connect(&app, &rotated, None).await;
+    app.post(
+        "/api/auth/refresh",
+        None,
+        json!({"refresh_token": other.refresh_token}),
+    )
+    .await;
+    assert_eq!(close_code(&mut socket).await, 4401);
+}
+
+async fn registry_empties_when_sockets_close(app: TestApp) {
+    let ana = app.register("ana").await;
+    let mut sockets = Vec::new();
+    for _ in 0..20 {
+        sockets.push(connect(&app, &ana, None).await);
+    }
+    assert_eq!(app.state.hub.live_sessions(), 20);
+    for mut socket in sockets.drain(..10) {
+        socket.close(None).await.unwrap();
+    }
+    drop(sockets);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while app.state.hub.live_sessions() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(app.state.hub.live_sessions(), 0);
+    assert_eq!(app.state.hub.connected_users(), 0);
+}
+
+/// SIGTERM-style shutdown closes every socket with 1001.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_closes_sockets_with_going_away() {
+    let app = TestApp::spawn(Backend::Sqlite, &[]).await.unwrap();
+    let ana = app.register("ana").await;
+    let mut socket = connect(&app, &ana, None).await;
+    let stopping = tokio::spawn(app.stop());
+    assert_eq!(close_code(&mut socket).await, 1001);
+    stopping.await.unwrap();
+}
+
+/// A socket that stops reading is closed with 4008 instead of buffering forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_consumers_are_closed_with_4008() {
+    let app = TestApp::spawn(Backend::Sqlite, &[("WS_QUEUE_CAPACITY", "4")])
+        .await
+        .unwrap();
+    let ana = app.register("ana").await;
+    let bob = app.register("bob").await;
+    let post = app.post_photo(&ana, "flood").await;
+    // A tiny receive buffer, so the kernel cannot hide a client that stops reading.
+    let tcp = tokio::net::TcpSocket::new_v4().unwrap();
+    tcp.set_recv_buffer_size(2048).unwrap();
+    let stream = tcp.connect(app.addr).await.unwrap();
+    let (mut socket, _) =
+        tokio_tungstenite::client_async(ws_url(&app, ""), MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+    send_json(&mut socket, json!({"type": "auth", "token": ana.token})).await;
+    assert_eq!(next_json(&mut socket).await["type"], "ready");
+
+    let comments = format!("/api/posts/{}/comments", post["id"]);
+    for batch in 0..400 {
+        let sends = (0..25).map(|i| {
+            app.post(
+                &comments,
+                bob.token(),
+                json!({"body": format!("{batch}-{i}")}),
+            )
+        });
+        futures_util::future::join_all(sends).await;
+        if app.state.hub.live_sessions() == 0 {
+            eprintln!("closed after {} comments", (batch + 1) * 25);
+            break;
+        }
+    }
+    // Now read: whatever was buffered, then the close.
+    let code = loop {
+        match tokio::time::timeout(WAIT, socket.next())
+            .await
+            .expect("close in time")
+        {
+            Some(Ok(Message::Close(Some(frame)))) => break u16::from(frame.code),
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(code, 4008);
+}
