@@ -98,24 +98,39 @@ async fn smoke(dir: &TempDir, database_url: &str) {
         "ids continue after the seeded ones"
     );
 
-    for scenario in ["login"] {
+    for scenario in ["login", "feed", "mixed", "ws"] {
         let json = dir.path().join(format!("{scenario}.json"));
         let svg = dir.path().join(format!("{scenario}.svg"));
-        loadtest(&[
-            scenario,
-            "--url",
-            &base,
-            "--duration",
-            "1s",
-            "--concurrency",
-            "4",
-            "--json",
-            &json.display().to_string(),
-            "--svg",
-            &svg.display().to_string(),
-        ])
-        .await;
-        check_report(scenario, &json, &svg);
+        let (json_arg, svg_arg) = (json.display().to_string(), svg.display().to_string());
+        let mut args = vec![
+            scenario, "--url", &base, "--json", &json_arg, "--svg", &svg_arg,
+        ];
+        if scenario == "ws" {
+            // 60 sessions over 50 users: some users hold two sessions.
+            args.extend([
+                "--sessions",
+                "60",
+                "--duration",
+                "1s",
+                "--like-rate",
+                "20",
+                "--likers",
+                "2",
+                "--fanout-posts",
+                "2",
+                "--settle",
+                "0s",
+                "--grace",
+                "5s",
+            ]);
+        } else {
+            args.extend(["--duration", "1s", "--concurrency", "4"]);
+        }
+        loadtest(&args).await;
+        let report = check_report(scenario, &json, &svg);
+        if scenario == "ws" {
+            check_ws_details(&report);
+        }
     }
 
     let _ = stop.send(());
@@ -214,6 +229,8 @@ async fn start_server(
         ("JWT_SECRET", JWT_SECRET.to_owned()),
         ("BCRYPT_COST", "4".to_owned()),
         ("SHUTDOWN_TIMEOUT", "5".to_owned()),
+        // A login storm from one address is what the limits exist to stop.
+        ("RATE_LIMITS", "off".to_owned()),
     ];
     let config = shutterbug::Config::from_lookup(|key| {
         vars.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
@@ -230,7 +247,7 @@ async fn start_server(
 }
 
 /// The JSON report has every field, requests, and no errors; the chart exists.
-fn check_report(scenario: &str, json: &PathBuf, svg: &PathBuf) {
+fn check_report(scenario: &str, json: &PathBuf, svg: &PathBuf) -> Value {
     let report: Value = serde_json::from_str(&std::fs::read_to_string(json).unwrap()).unwrap();
     for field in [
         "scenario",
@@ -262,6 +279,46 @@ fn check_report(scenario: &str, json: &PathBuf, svg: &PathBuf) {
     }
     let chart = std::fs::read_to_string(svg).unwrap();
     assert!(chart.starts_with("<svg") && chart.contains("polyline"));
+    report
+}
+
+/// Every session opened and stayed open; every like notified each session
+/// of the post's author once, and every post reached each follower session
+/// once and nobody else.
+fn check_ws_details(report: &Value) {
+    let details = &report["details"];
+    let sessions = &details["sessions"];
+    assert_eq!(sessions["open"], 60, "{details:#}");
+    assert_eq!(sessions["closed_early"], 0, "{details:#}");
+    let likes = &details["likes"]["deliveries"];
+    assert!(likes["expected"].as_u64().unwrap() > 0, "{details:#}");
+    assert_eq!(likes["delivered"], likes["expected"], "{details:#}");
+    let fanout = details["fanout"].as_array().unwrap();
+    assert_eq!(fanout.len(), 2, "{details:#}");
+    for post in fanout {
+        let deliveries = &post["deliveries"];
+        assert!(deliveries["expected"].as_u64().unwrap() > 0, "{details:#}");
+        assert_eq!(
+            deliveries["delivered"], deliveries["expected"],
+            "{details:#}"
+        );
+        for count in ["missing", "duplicates", "unexpected"] {
+            assert_eq!(deliveries[count], 0, "{count}: {details:#}");
+        }
+    }
+    let ops: Vec<&str> = report["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| op["name"].as_str().unwrap())
+        .collect();
+    for op in [
+        "WS connect → ready",
+        "like → notification",
+        "post → follower",
+    ] {
+        assert!(ops.contains(&op), "{op} in {ops:?}");
+    }
 }
 
 fn replace_database(url: &str, name: &str) -> String {

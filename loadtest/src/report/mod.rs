@@ -15,6 +15,9 @@ use serde::Serialize;
 
 /// The largest latency the histograms hold, in microseconds (one hour).
 const MAX_MICROS: u64 = 3_600_000_000;
+/// Seconds a per-second window stays open for late records (events matched
+/// after the fact) before it is summarised and its histogram dropped.
+const WINDOW_KEPT_OPEN: u64 = 120;
 
 /// How one request ended.
 #[derive(Clone, Copy, Debug)]
@@ -37,9 +40,38 @@ struct OpStats {
     latency: Histogram<u64>,
     ok: u64,
     errors: BTreeMap<String, u64>,
-    /// The current one-second window, by completion time.
-    window: Window,
+    /// Recent one-second windows, by completion time.
+    open: BTreeMap<u64, Window>,
+    /// Summaries of the windows closed so far, in order.
     series: Vec<WindowSummary>,
+}
+
+impl OpStats {
+    /// The window of `second`, closing those too old to receive more; none
+    /// when `second` itself is already closed.
+    fn window(&mut self, second: u64) -> Option<&mut Window> {
+        let newest = self
+            .open
+            .keys()
+            .next_back()
+            .copied()
+            .unwrap_or(0)
+            .max(second);
+        while let Some(entry) = self.open.first_entry() {
+            if *entry.key() + WINDOW_KEPT_OPEN >= newest {
+                break;
+            }
+            self.series.push(entry.remove().summary());
+        }
+        if self.series.last().is_some_and(|w| w.second >= second) {
+            return None;
+        }
+        Some(
+            self.open
+                .entry(second)
+                .or_insert_with(|| Window::new(second)),
+        )
+    }
 }
 
 struct Window {
@@ -89,9 +121,14 @@ impl Recorder {
         self.started
     }
 
-    /// Records one request of `op` that took `latency`.
+    /// Records one request of `op` that took `latency`, ending now.
     pub fn record(&self, op: &str, latency: Duration, outcome: Outcome) {
-        let second = self.started.elapsed().as_secs();
+        self.record_at(op, latency, outcome, Instant::now());
+    }
+
+    /// Records one request of `op` that took `latency` and ended at `end`.
+    pub fn record_at(&self, op: &str, latency: Duration, outcome: Outcome, end: Instant) {
+        let second = end.saturating_duration_since(self.started).as_secs();
         let micros = (latency.as_micros() as u64).clamp(1, MAX_MICROS);
         let mut ops = self
             .ops
@@ -101,30 +138,29 @@ impl Recorder {
             latency: histogram(3),
             ok: 0,
             errors: BTreeMap::new(),
-            window: Window::new(second),
+            open: BTreeMap::new(),
             series: Vec::new(),
         });
-        if second > stats.window.second {
-            let closed = std::mem::replace(&mut stats.window, Window::new(second));
-            stats.series.push(closed.summary());
-        }
-        stats.window.requests += 1;
         let error = match outcome {
             Outcome::Ok => None,
             Outcome::Status(status) => Some(status.to_string()),
             Outcome::Failed(kind) => Some(kind.to_owned()),
         };
-        match error {
-            None => stats.ok += 1,
-            Some(key) => {
-                *stats.errors.entry(key).or_default() += 1;
-                stats.window.errors += 1;
-            }
-        }
         // A request that got no answer has no latency worth charting.
-        if !matches!(outcome, Outcome::Failed(_)) {
+        let answered = !matches!(outcome, Outcome::Failed(_));
+        match &error {
+            None => stats.ok += 1,
+            Some(key) => *stats.errors.entry(key.clone()).or_default() += 1,
+        }
+        if answered {
             stats.latency.saturating_record(micros);
-            stats.window.latency.saturating_record(micros);
+        }
+        if let Some(window) = stats.window(second) {
+            window.requests += 1;
+            window.errors += u64::from(error.is_some());
+            if answered {
+                window.latency.saturating_record(micros);
+            }
         }
     }
 
@@ -152,7 +188,7 @@ impl Recorder {
                 let error_count: u64 = s.errors.values().sum();
                 let requests = s.ok + error_count;
                 let mut series = s.series.clone();
-                series.push(s.window.summary());
+                series.extend(s.open.values().map(Window::summary));
                 OpSummary {
                     name: name.clone(),
                     requests,
@@ -278,5 +314,39 @@ impl Report {
             svg::draw(self, path)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_counted_by_outcome_and_charted_by_their_second() {
+        let recorder = Recorder::new();
+        let start = recorder.started();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let ms = Duration::from_millis;
+        recorder.record_at("op", ms(5), Outcome::Ok, at(2_500));
+        // Matched late, but it belongs to second 0.
+        recorder.record_at("op", ms(9), Outcome::Status(500), at(500));
+        recorder.record_at("op", ms(1), Outcome::Failed("io"), at(2_100));
+        let summary = &recorder.summarise(Duration::from_secs(4))[0];
+        assert_eq!(
+            (summary.requests, summary.ok, summary.error_count),
+            (3, 1, 2)
+        );
+        assert_eq!(summary.errors.get("500"), Some(&1));
+        assert_eq!(summary.errors.get("io"), Some(&1));
+        assert!((summary.requests_per_second - 0.75).abs() < 1e-9);
+        // The failure without an answer has no latency.
+        assert!((summary.latency_ms.max - 9.0).abs() < 0.01);
+        assert!((summary.latency_ms.p50 - 5.0).abs() < 0.01);
+        let seconds: Vec<(u64, u64, u64)> = summary
+            .series
+            .iter()
+            .map(|w| (w.second, w.requests, w.errors))
+            .collect();
+        assert_eq!(seconds, vec![(0, 1, 1), (2, 2, 1)]);
     }
 }

@@ -154,6 +154,7 @@ pub async fn run(scenario: Scenario, args: LoadArgs) -> anyhow::Result<()> {
     if scenario != Scenario::Login {
         users = log_in_all(&api, &args.password, &setup, users).await?;
     }
+    let setup_took = setup.started().elapsed();
 
     let recorder = Arc::new(Recorder::new());
     let ctx = Arc::new(Ctx {
@@ -208,7 +209,7 @@ pub async fn run(scenario: Scenario, args: LoadArgs) -> anyhow::Result<()> {
             concurrency: args.concurrency,
             rate: args.rate,
         },
-        setup.summarise(setup.started().elapsed()),
+        setup.summarise(setup_took),
         recorder.summarise(elapsed),
     );
     report.emit(args.json.as_deref(), args.svg.as_deref())

@@ -36,8 +36,9 @@ pub struct Tally {
     pub unexpected: u64,
     /// From the send to the last delivery, in milliseconds.
     pub all_delivered_ms: Option<f64>,
+    /// `(latency, arrival time)` of each first delivery, in microseconds.
     #[serde(skip)]
-    pub latencies_micros: Vec<i64>,
+    pub deliveries: Vec<(i64, i64)>,
 }
 
 impl Tally {
@@ -50,7 +51,7 @@ impl Tally {
         self.delivered += 1;
         self.duplicates += times.len() as u64 - 1;
         let latency = (first - sent_at).max(0);
-        self.latencies_micros.push(latency);
+        self.deliveries.push((latency, *first));
         let last = self
             .all_delivered_ms
             .unwrap_or(0.0)
@@ -135,7 +136,7 @@ mod tests {
             ),
             (3, 2, 1, 1, 1)
         );
-        assert_eq!(tally.latencies_micros, vec![500, 200]);
+        assert_eq!(tally.deliveries, vec![(500, 1_500), (200, 1_200)]);
         assert_eq!(tally.all_delivered_ms, Some(0.5));
     }
 

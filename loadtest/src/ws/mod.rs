@@ -555,10 +555,14 @@ async fn settle(grace: Duration, tally: impl Fn() -> Tally) -> Tally {
     }
 }
 
-/// Records a tally's deliveries as one operation.
+/// Records a tally's deliveries as one operation, each at its arrival.
 fn record(recorder: &Recorder, op: &str, tally: &Tally) {
-    for &micros in &tally.latencies_micros {
-        recorder.record(op, Duration::from_micros(micros as u64), Outcome::Ok);
+    let (now, now_at) = (Instant::now(), now_micros());
+    for &(latency, arrived_at) in &tally.deliveries {
+        let ago = Duration::from_micros((now_at - arrived_at).max(0) as u64);
+        let arrived = now.checked_sub(ago).unwrap_or(now);
+        let latency = Duration::from_micros(latency as u64);
+        recorder.record_at(op, latency, Outcome::Ok, arrived);
     }
     for (kind, n) in [
         ("missing", tally.missing),
