@@ -1,6 +1,7 @@
 //! `loadtest`: seeds a Shutterbug database and drives load against a server.
 //! See `loadtest/README.md` for usage.
 
+mod pgbench;
 mod picture;
 mod population;
 mod progress;
@@ -30,6 +31,8 @@ enum Command {
     Login(run::LoadArgs),
     /// Hold many WebSocket sessions: memory per session, notification and fan-out latency.
     Ws(ws::WsArgs),
+    /// Print a pgbench script running the server's home-feed query.
+    PgbenchScript(pgbench::PgbenchArgs),
     /// Holds a share of the `ws` sessions; started by `ws` itself.
     #[command(hide = true)]
     WsWorker,
@@ -43,6 +46,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Mixed(args) => run::run(run::Scenario::Mixed, args).await,
         Command::Login(args) => run::run(run::Scenario::Login, args).await,
         Command::Ws(args) => ws::run(args).await,
+        Command::PgbenchScript(args) => {
+            pgbench::run(&args);
+            Ok(())
+        }
         Command::WsWorker => ws::worker::run().await,
     }
 }

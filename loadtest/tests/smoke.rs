@@ -38,7 +38,9 @@ async fn postgres() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    smoke(&dir, &replace_database(&admin_url, &name)).await;
+    let url = replace_database(&admin_url, &name);
+    smoke(&dir, &url).await;
+    pgbench_runs_the_feed_script(&dir, &url).await;
     admin
         .execute(format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#).as_str())
         .await
@@ -135,6 +137,28 @@ async fn smoke(dir: &TempDir, database_url: &str) {
 
     let _ = stop.send(());
     server.await.unwrap().unwrap();
+}
+
+/// The printed script is valid pgbench input that runs on the seeded data.
+async fn pgbench_runs_the_feed_script(dir: &TempDir, url: &str) {
+    let script = dir.path().join("feed.sql");
+    let text = loadtest(&["pgbench-script", "--users", &USERS.to_string()]).await;
+    std::fs::write(&script, text).unwrap();
+    let run = Command::new("pgbench")
+        .args(["-n", "-M", "prepared", "-t", "5", "-f"])
+        .arg(&script)
+        .arg(url)
+        .output()
+        .await;
+    match run {
+        Ok(output) => assert!(
+            output.status.success(),
+            "pgbench: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        Err(e) => eprintln!("SKIPPED pgbench check: cannot run pgbench: {e}"),
+    }
 }
 
 /// Runs the tool and returns its standard output; panics on failure.

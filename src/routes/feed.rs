@@ -31,7 +31,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// `posts_author_time`; then the newest `$4` of those, then their details.
 /// The cost grows with followees × page size, never with the total number
 /// of posts.
-const FEED_POSTGRES: &str = concat!(
+pub const FEED_POSTGRES: &str = concat!(
     "WITH authors AS (
          SELECT $1::bigint AS author_id
          UNION ALL
