@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -216,6 +217,17 @@ impl From<JsonRejection> for ApiError {
             ),
             JsonRejection::BytesRejection(_) => Self::too_large("the request body is too large"),
             other => Self::bad_request("bad_request", other.body_text()),
+        }
+    }
+}
+
+impl From<MultipartRejection> for ApiError {
+    fn from(rejection: MultipartRejection) -> Self {
+        match rejection {
+            MultipartRejection::InvalidBoundary(_) => Self::unsupported_media(
+                "expected Content-Type: multipart/form-data with a boundary",
+            ),
+            other => Self::bad_request("invalid_multipart", other.body_text()),
         }
     }
 }
