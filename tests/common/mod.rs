@@ -57,31 +57,32 @@ pub struct TestApp {
     pub state: shutterbug::state::AppState,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    pg_cleanup: Option<(String, String)>,
+    /// Dropped after the app, so the app's connections go first.
+    database: Option<PgDatabase>,
 }
 
 impl TestApp {
     /// Starts the app; `None` for PostgreSQL when `TEST_POSTGRES_URL` is unset.
     pub async fn spawn(backend: Backend, settings: &[(&str, &str)]) -> Option<Self> {
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgDatabase::create().await?),
+        };
+        Some(Self::spawn_on(backend, database, settings).await)
+    }
+
+    /// Starts the app on `database`, or on a fresh SQLite file when `None`.
+    /// `settings` win over everything, `DATABASE_URL` included (to reach
+    /// `database` through a proxy, say).
+    pub async fn spawn_on(
+        backend: Backend,
+        database: Option<PgDatabase>,
+        settings: &[(&str, &str)],
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (database_url, pg_cleanup) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite:{}", dir.path().join("test.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let admin_url = std::env::var("TEST_POSTGRES_URL").ok()?;
-                let name = format!("shutterbug_t_{:016x}", rand::thread_rng().gen::<u64>());
-                let mut admin = PgConnection::connect(&admin_url)
-                    .await
-                    .expect("TEST_POSTGRES_URL must reach PostgreSQL");
-                admin
-                    .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
-                    .await
-                    .expect("create test database");
-                let url = replace_database(&admin_url, &name);
-                (url, Some((admin_url, name)))
-            }
+        let database_url = match &database {
+            Some(database) => database.url.clone(),
+            None => format!("sqlite:{}", dir.path().join("test.db").display()),
         };
 
         let mut vars: HashMap<String, String> = [
@@ -101,6 +102,7 @@ impl TestApp {
         for (k, v) in settings {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
+        let database_url = vars["DATABASE_URL"].clone();
         let config =
             shutterbug::Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
         let app = shutterbug::build(config).await.expect("build app");
@@ -113,7 +115,7 @@ impl TestApp {
         let server = tokio::spawn(shutterbug::serve(app, listener, async {
             let _ = stopped.await;
         }));
-        Some(Self {
+        Self {
             addr,
             client: reqwest::Client::new(),
             backend,
@@ -122,8 +124,8 @@ impl TestApp {
             state,
             stop: Some(stop),
             server: Some(server),
-            pg_cleanup,
-        })
+            database,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -192,29 +194,60 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some((admin_url, name)) = self.pg_cleanup.take() {
-            // Drop is synchronous: drop the database from a thread of its own.
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
-                runtime.block_on(async {
-                    let mut admin = PgConnection::connect(&admin_url).await?;
-                    admin
-                        .execute(
-                            format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str(),
-                        )
-                        .await?;
-                    Ok::<_, sqlx::Error>(())
-                })?;
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-            })
-            .join();
-        }
     }
 }
 
-fn replace_database(url: &str, name: &str) -> String {
+/// A PostgreSQL database of its own, created from `TEST_POSTGRES_URL` and
+/// dropped (with its connections) when this is dropped.
+pub struct PgDatabase {
+    pub url: String,
+    pub admin_url: String,
+    pub name: String,
+}
+
+impl PgDatabase {
+    /// `None` when `TEST_POSTGRES_URL` is unset.
+    pub async fn create() -> Option<Self> {
+        let admin_url = std::env::var("TEST_POSTGRES_URL").ok()?;
+        let name = format!("shutterbug_t_{:016x}", rand::thread_rng().gen::<u64>());
+        let mut admin = PgConnection::connect(&admin_url)
+            .await
+            .expect("TEST_POSTGRES_URL must reach PostgreSQL");
+        admin
+            .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+            .await
+            .expect("create test database");
+        Some(Self {
+            url: replace_database(&admin_url, &name),
+            admin_url,
+            name,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop is synchronous: drop the database from a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url).await?;
+                admin
+                    .execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
+                    .await?;
+                Ok::<_, sqlx::Error>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn replace_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
         None => (url, None),
