@@ -12,7 +12,9 @@ pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod ids;
+pub mod limits;
 pub mod media;
+pub mod metrics;
 pub mod notifications;
 pub mod pagination;
 pub mod realtime;
@@ -54,6 +56,8 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         sessions: auth::Sessions::new(db.clone(), config.refresh_token_ttl),
         media: media::MediaStore::new(config.upload_dir.clone(), config.max_image_bytes),
         hub: realtime::Hub::new(config.ws_queue_capacity),
+        limits: limits::Limits::new(config.rate_limits),
+        metrics: metrics::Metrics::default(),
         db,
         config,
     });

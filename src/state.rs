@@ -7,7 +7,9 @@ use std::sync::Arc;
 use crate::auth::{PasswordHasher, Sessions, TokenKeys};
 use crate::config::Config;
 use crate::db::Db;
+use crate::limits::Limits;
 use crate::media::MediaStore;
+use crate::metrics::Metrics;
 use crate::realtime::Hub;
 
 /// Cheap to clone: one `Arc` around everything.
@@ -22,6 +24,8 @@ pub struct Shared {
     pub sessions: Sessions,
     pub media: MediaStore,
     pub hub: Hub,
+    pub limits: Limits,
+    pub metrics: Metrics,
 }
 
 impl AppState {

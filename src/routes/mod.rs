@@ -11,18 +11,22 @@ pub mod notifications;
 pub mod posts;
 pub mod search;
 pub mod users;
+pub mod web;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::extract::DefaultBodyLimit;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
+use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -101,22 +105,70 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(openapi.as_ref().clone()) }
             }),
         )
+        .route("/metrics", get(crate::metrics::scrape))
         .route("/api", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone());
 
     let config = &state.config;
-    let front_end = ServeDir::new("static").fallback(ServeFile::new("static/index.html"));
+    let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
+    let timeout = config.request_timeout;
     Router::new()
         .merge(api)
         .nest_service(
             "/uploads",
             crate::media::uploads_service(&config.upload_dir),
         )
-        .fallback_service(front_end)
+        .fallback_service(web::front_end(Path::new("static")))
+        // JSON bodies are small; the upload routes set their own limits.
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(web::CONTENT_SECURITY_POLICY),
+        ))
         .layer(cors(&config.cors_origins))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn(move |request, next| {
+            shed_load(Arc::clone(&in_flight), timeout, request, next)
+        }))
+        .layer(middleware::from_fn_with_state(state.clone(), log_request))
+}
+
+/// The largest JSON (or other non-upload) request body accepted.
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+/// Bounds the requests in flight and the time each may take. Past either
+/// bound the answer is a quick 503 with `Retry-After`, so an overload
+/// queues nothing and cannot take the process down.
+async fn shed_load(
+    in_flight: Arc<Semaphore>,
+    timeout: Duration,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = in_flight.try_acquire() else {
+        return unavailable("overloaded", "the server is busy; try again shortly");
+    };
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => unavailable("timeout", "the request took too long; try again shortly"),
+    }
+}
+
+fn unavailable(code: &str, message: &str) -> Response {
+    let mut response = error_response(StatusCode::SERVICE_UNAVAILABLE, code, message);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 async fn api_not_found() -> Response {
@@ -154,9 +206,9 @@ fn cors(origins: &[String]) -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-/// One line per request: method, matched route, status and latency. Headers
-/// (and so tokens) are never logged.
-async fn log_request(request: Request, next: Next) -> Response {
+/// One line per request: method, matched route, status and latency, also
+/// counted for `/metrics`. Headers (and so tokens) are never logged.
+async fn log_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request
@@ -164,12 +216,15 @@ async fn log_request(request: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map_or_else(|| "(unmatched)".to_owned(), |path| path.as_str().to_owned());
     let response = next.run(request).await;
+    let latency = started.elapsed();
+    let status = response.status().as_u16();
+    state.metrics.record(&route, status, latency);
     tracing::info!(
         target: "shutterbug::http",
         %method,
         %route,
-        status = response.status().as_u16(),
-        latency_ms = format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+        status,
+        latency_ms = format!("{:.2}", latency.as_secs_f64() * 1000.0),
         "request"
     );
     response

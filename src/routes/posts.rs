@@ -300,6 +300,7 @@ pub(crate) fn multipart_error(err: axum::extract::multipart::MultipartError) -> 
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 413, description = "An image or the whole upload is too large", body = ErrorBody),
         (status = 415, description = "Not a supported image", body = ErrorBody),
+        (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -308,6 +309,7 @@ async fn create_post(
     me: AuthUser,
     multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<Post>)> {
+    state.limits.write(me.id)?;
     let upload = read_upload(multipart, state.media.max_image_bytes()).await?;
 
     let mut stored: Vec<StoredImage> = Vec::with_capacity(upload.images.len());
@@ -502,6 +504,7 @@ async fn delete_post(
         (status = 200, description = "The post, liked", body = Post),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
+        (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -510,6 +513,7 @@ async fn like(
     me: AuthUser,
     Path(id): Path<PostId>,
 ) -> ApiResult<Json<Post>> {
+    state.limits.write(me.id)?;
     let notified: Vec<NotificationId> = with_db!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;
         let author: Option<UserId> = sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
@@ -556,6 +560,7 @@ async fn like(
         (status = 200, description = "The post, not liked", body = Post),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
+        (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -564,6 +569,7 @@ async fn unlike(
     me: AuthUser,
     Path(id): Path<PostId>,
 ) -> ApiResult<Json<Post>> {
+    state.limits.write(me.id)?;
     with_db!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;
         let removed = sqlx::query("DELETE FROM likes WHERE post_id = $1 AND user_id = $2")

@@ -1,0 +1,18 @@
+// Actions that need an account send signed-out visitors to sign in first,
+// and back to where they were afterwards.
+
+import { currentUser } from '../api.js';
+import { navigate } from '../router.js';
+
+/** True when signed in; otherwise goes to the sign-in page and returns false. */
+export function requireUser() {
+  if (currentUser()) return true;
+  navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+  return false;
+}
+
+/** A same-site path from `?next=`, or `/`: never another site. */
+export function nextPath(query) {
+  const next = query.get('next') ?? '/';
+  return next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}

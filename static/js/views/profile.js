@@ -1,0 +1,171 @@
+// Profiles: picture, names, bio, counts, follow button and the posts grid;
+// and the lists of followers and followed people.
+
+import * as api from '../api.js';
+import { h, replace } from '../dom.js';
+import { compactCount, plural } from '../format.js';
+import { icon } from '../icons.js';
+import { avatar } from '../ui/avatar.js';
+import { requireUser } from '../ui/gate.js';
+import { gridList, gridTile } from '../ui/grid.js';
+import { emptyState, errorBlock, loadingBlock, page, pageTitle } from '../ui/page.js';
+import { pager } from '../ui/pager.js';
+import { toastError } from '../ui/toast.js';
+
+const userPath = (username) => `/api/users/${encodeURIComponent(username)}`;
+
+export function profileView({ username }, ctx) {
+  const { signal } = ctx;
+  const body = h('div', { class: 'profile-body' }, loadingBlock('Loading profile'));
+  const root = page('profile', body);
+
+  async function load() {
+    replace(body, loadingBlock('Loading profile'));
+    try {
+      const user = await api.get(userPath(username), { signal });
+      ctx.setTitle(`${user.display_name} (@${user.username})`);
+      replace(body, profileHeader(user), postsGrid(user, signal));
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      ctx.setTitle(err.status === 404 ? 'Profile not found' : 'Profile');
+      replace(body, pageTitle(err.status === 404 ? 'Profile not found' : 'Profile', { hidden: true }), errorBlock(err, err.status === 404 ? null : load));
+    }
+  }
+  load();
+  return root;
+}
+
+function stat(count, label, href) {
+  const content = [h('strong', {}, compactCount(count)), h('span', {}, ` ${label}`)];
+  return h('li', { class: 'stat' }, href ? h('a', { href }, content) : content);
+}
+
+function profileHeader(initial) {
+  let user = initial;
+  const me = api.currentUser();
+  const isMe = me?.id === user.id;
+  const base = `/u/${encodeURIComponent(user.username)}`;
+  const stats = h('ul', { class: 'profile-stats', 'aria-label': 'Counts' });
+  const paintStats = () =>
+    replace(
+      stats,
+      stat(user.posts_count, user.posts_count === 1 ? 'post' : 'posts'),
+      stat(user.followers_count, user.followers_count === 1 ? 'follower' : 'followers', `${base}/followers`),
+      stat(user.following_count, 'following', `${base}/following`),
+    );
+  paintStats();
+
+  let actions;
+  if (isMe) {
+    actions = h(
+      'div',
+      { class: 'profile-actions' },
+      h('a', { class: 'btn btn-secondary', href: '/settings' }, 'Edit profile'),
+      h('button', { class: 'btn btn-ghost', type: 'button', onclick: () => api.signOut().catch(toastError) }, icon('logout'), 'Sign out'),
+    );
+  } else {
+    const follow = h('button', { class: 'btn follow-btn', type: 'button' });
+    const paintFollow = () => {
+      const following = Boolean(user.followed_by_me);
+      replace(follow, following ? ['Following', h('span', { class: 'visually-hidden' }, ' (press to unfollow)')] : 'Follow');
+      follow.classList.toggle('btn-primary', !following);
+      follow.classList.toggle('btn-secondary', following);
+    };
+    follow.addEventListener('click', async () => {
+      if (!requireUser()) return;
+      const want = !user.followed_by_me;
+      const before = user;
+      // Optimistic: the button and count change at once, and back on failure.
+      user = { ...user, followed_by_me: want, followers_count: user.followers_count + (want ? 1 : -1) };
+      paintFollow();
+      paintStats();
+      follow.disabled = true;
+      try {
+        user = await (want ? api.put : api.del)(`${userPath(user.username)}/follow`);
+      } catch (err) {
+        user = before;
+        toastError(err, want ? 'Could not follow.' : 'Could not unfollow.');
+      } finally {
+        follow.disabled = false;
+        paintFollow();
+        paintStats();
+      }
+    });
+    paintFollow();
+    actions = h('div', { class: 'profile-actions' }, follow);
+  }
+
+  return h(
+    'header',
+    { class: 'profile-head' },
+    h('div', { class: 'profile-avatar' }, avatar(user, 'xl', `${user.username}'s profile picture`)),
+    h('div', { class: 'profile-title' }, pageTitle(user.username)),
+    actions,
+    stats,
+    h(
+      'div',
+      { class: 'profile-about' },
+      h('p', { class: 'profile-name' }, user.display_name),
+      user.bio ? h('p', { class: 'profile-bio' }, user.bio) : null,
+    ),
+  );
+}
+
+function postsGrid(user, signal) {
+  const isMe = api.currentUser()?.id === user.id;
+  const grid = pager({
+    list: gridList(`Posts by ${user.username}`),
+    signal,
+    label: 'posts',
+    load: (cursor) => api.get(`${userPath(user.username)}/posts`, { query: { cursor, limit: 24 }, signal }),
+    render: gridTile,
+    empty: () =>
+      isMe
+        ? emptyState('camera', 'Share your first photo', 'When you share photos, they appear on your profile.', h('a', { class: 'btn btn-primary', href: '/new' }, 'Share a photo'))
+        : emptyState('camera', 'No posts yet', null),
+  });
+  return h('section', { class: 'profile-posts', 'aria-label': 'Posts' }, h('h2', { class: 'grid-heading' }, icon('grid'), 'Posts'), grid.element);
+}
+
+/** `/u/:username/followers` and `/u/:username/following`. */
+export function followListView({ username }, ctx, which) {
+  const { signal } = ctx;
+  const heading = which === 'followers' ? `People following ${username}` : `People ${username} follows`;
+  ctx.setTitle(which === 'followers' ? `Followers of @${username}` : `Followed by @${username}`);
+  const list = h('ul', { class: 'user-list', 'aria-label': heading });
+  let total = 0;
+  const count = h('p', { class: 'page-sub' });
+  const paged = pager({
+    list,
+    signal,
+    label: which,
+    load: async (cursor) => {
+      const result = await api.get(`${userPath(username)}/${which}`, { query: { cursor, limit: 30 }, signal });
+      total += result.items.length;
+      count.textContent = result.next_cursor ? `${plural(total, 'person', 'people')} so far` : plural(total, 'person', 'people');
+      return result;
+    },
+    render: (u) =>
+      h(
+        'li',
+        { class: 'user-row' },
+        h(
+          'a',
+          { class: 'user-row-link', href: `/u/${encodeURIComponent(u.username)}` },
+          avatar(u, 'm'),
+          h('span', { class: 'user-row-names' }, h('strong', {}, u.username), h('span', {}, u.display_name)),
+        ),
+      ),
+    empty: () => emptyState('user', which === 'followers' ? 'No followers yet' : 'Not following anyone yet', null),
+  });
+  return page(
+    'follows',
+    h(
+      'div',
+      { class: 'page-head' },
+      h('a', { class: 'icon-btn back-link', href: `/u/${encodeURIComponent(username)}`, 'aria-label': `Back to ${username}'s profile` }, icon('back')),
+      h('div', {}, pageTitle(heading), count),
+    ),
+    paged.element,
+  );
+}
