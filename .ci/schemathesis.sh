@@ -16,7 +16,11 @@ venv="$target/schemathesis-venv"
 schemathesis_version="4.32.5"
 if [ ! -x "$venv/bin/st" ]; then
   echo "installing schemathesis $schemathesis_version into $venv"
-  python3 -m venv "$venv"
+  # A Python without ensurepip (a bare Debian one) needs python3-venv first.
+  if ! python3 -m venv "$venv"; then
+    apt-get update && apt-get install -y python3-venv
+    /usr/bin/python3 -m venv "$venv"
+  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
 
