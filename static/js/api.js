@@ -41,11 +41,6 @@ export function onSessionChange(fn, signal) {
   events.addEventListener('change', (e) => fn(e.detail), { signal });
 }
 
-/** Calls `fn()` after every token refresh (the socket re-authenticates). */
-export function onTokenRefresh(fn, signal) {
-  events.addEventListener('token', () => fn(), { signal });
-}
-
 function emit(type, detail) {
   events.dispatchEvent(new CustomEvent(type, { detail }));
 }
@@ -66,7 +61,6 @@ function adopt(body) {
   };
   markHint(true);
   scheduleRefresh(body.expires_in);
-  emit('token');
   if (fresh) emit('change', session.user);
 }
 
@@ -161,13 +155,14 @@ export async function signUp(fields) {
   return body.user;
 }
 
+/**
+ * Signs out here and in the other tabs. The page forgets the session first,
+ * so its live socket is closed by us rather than refused by the server.
+ */
 export async function signOut() {
-  try {
-    await fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin' });
-  } finally {
-    drop();
-    tabs?.postMessage({ type: 'signed-out' });
-  }
+  drop();
+  tabs?.postMessage({ type: 'signed-out' });
+  await fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin' });
 }
 
 tabs?.addEventListener('message', (event) => {
