@@ -403,6 +403,13 @@ async function main() {
     check(srcset?.includes(`${created.media[0].thumbnail_url} 320w`) && srcset.includes(`${created.media[0].url} 480w`), `srcset offers both versions: ${srcset}`);
   });
 
+  await step("ben's followers list shows ana", async () => {
+    await ana.page.getByRole('link', { name: /1 follower/ }).click();
+    await ana.page.waitForURL(`${BASE}/u/ben/followers`);
+    await ana.page.getByRole('heading', { name: 'People following ben' }).waitFor();
+    await ana.page.locator('.user-list a[href="/u/ana"]').waitFor();
+  });
+
   await step('ben shares two more photos', async () => {
     await share(ben, [{ name: 'bubbles.png', color: scenes.bubbles(400, 400), width: 400, height: 400, alt: 'Pastel circles' }], 'Weekend colour study #abstract');
     await share(ben, [{ name: 'peaks.png', color: scenes.mountains(400, 500), width: 400, height: 500, alt: 'Mountain ridge and lake' }], 'Morning hike with @ana #mountains');
@@ -475,9 +482,34 @@ async function main() {
   });
 }
 
+async function afterwards(ben, ana) {
+  await step('ben deletes a post after confirming', async () => {
+    await ben.page.goto(`${BASE}/u/ben`);
+    await ben.page.getByText('3 posts').waitFor();
+    await ben.page.locator('.grid .tile').first().click();
+    await ben.page.getByRole('button', { name: 'Post options' }).click();
+    await ben.page.getByRole('button', { name: 'Delete post' }).click();
+    const confirm = ben.page.getByRole('dialog', { name: 'Delete post?' });
+    await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+    await ben.page.getByText('Post deleted').waitFor();
+    await ben.page.waitForURL(`${BASE}/`);
+    await ben.page.goto(`${BASE}/u/ben`);
+    await ben.page.getByText('2 posts').waitFor();
+  });
+
+  await step('signing out ends the session, also after a reload', async () => {
+    await ana.page.getByRole('button', { name: 'Sign out' }).click();
+    await ana.page.getByRole('link', { name: 'Create an account' }).first().waitFor();
+    check((await ana.page.locator('html').getAttribute('data-signed-in')) === 'no', 'signed out');
+    await ana.page.reload();
+    await ana.page.getByRole('heading', { name: /See the world/ }).waitFor();
+  });
+}
+
 let failed = null;
 try {
   await main();
+  await afterwards(people.find((p) => p.name === 'ben'), people.find((p) => p.name === 'ana'));
 } catch (err) {
   failed = err;
   // What each person saw when it went wrong.
