@@ -85,6 +85,41 @@ async function launch(name, { width, height, mobile }) {
   return person;
 }
 
+/**
+ * Puts the page's WebSocket through a tap that records the auth messages and
+ * notification ids, and can cut the connection with a close code and hold
+ * the next one's messages to the server until released.
+ */
+async function tapLive(person) {
+  const live = { auths: [], notificationIds: [], current: null, hold: null };
+  await person.page.routeWebSocket(/\/api\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    const hold = live.hold?.promise ?? null;
+    live.hold = null;
+    ws.onMessage((message) => {
+      const parsed = JSON.parse(message);
+      if (parsed.type === 'auth') live.auths.push(parsed);
+      if (hold) hold.then(() => server.send(message));
+      else server.send(message);
+    });
+    server.onMessage((message) => {
+      const parsed = JSON.parse(message);
+      if (parsed.type === 'notification') live.notificationIds.push(parsed.notification.id);
+      ws.send(message);
+    });
+    live.current = { ws, server };
+  });
+  live.cut = (code) => {
+    let release;
+    const promise = new Promise((resolve) => { release = resolve; });
+    live.hold = { promise };
+    live.current.ws.close({ code, reason: 'cut by the test' });
+    live.current.server.close();
+    return { release };
+  };
+  person.live = live;
+}
+
 /** Runs `fn` while console errors matching `pattern` are expected (and required). */
 async function expectingConsoleError(person, pattern, fn) {
   const allowance = { pattern, seen: 0 };
@@ -207,6 +242,7 @@ async function main() {
   mkdirSync(SHOTS, { recursive: true });
   const ana = await launch('ana', { width: 1280, height: 900, mobile: false });
   const ben = await launch('ben', { width: 375, height: 812, mobile: true });
+  await tapLive(ben);
 
   await step('pure modules behave (blurhash, captions, times)', async () => {
     await ana.page.goto(`${BASE}/`);
@@ -327,12 +363,26 @@ async function main() {
     await ben.page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
   });
 
-  await step('ana comments from the feed card', async () => {
+  await step('ana comments while ben is cut off (4008); he misses nothing on reconnect', async () => {
+    const before = [...ben.live.notificationIds];
+    const sinceWanted = Math.max(...before);
+    const held = ben.live.cut(4008);
+    // ben reconnects at once, but his auth waits until the comment exists.
+    await ben.page.waitForFunction(() => document.documentElement.dataset.live === 'connecting');
     const article = postArticle(ana.page, 'ben');
     await article.getByLabel("Add a comment to ben's post").fill('Lovely light @ben');
     await article.getByRole('button', { name: 'Post', exact: true }).click();
     await article.locator('.comment-preview .comment', { hasText: 'Lovely light' }).waitFor();
     await article.locator('.comment-preview a[href="/u/ben"]', { hasText: '@ben' }).waitFor();
+    held.release();
+    await ben.page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).waitFor();
+    const auth = ben.live.auths.at(-1);
+    check(auth.since === sinceWanted, `reconnected with since=${auth.since}, expected ${sinceWanted}`);
+    const replayed = ben.live.notificationIds.slice(before.length);
+    check(replayed.length > 0 && replayed.every((id) => id > sinceWanted), `replayed after since: ${replayed}`);
+    check(new Set(ben.live.notificationIds).size === ben.live.notificationIds.length, 'no notification twice');
+    const label = await ben.page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).getAttribute('aria-label');
+    check(label === `Notifications, ${replayed.length} unread`, `badge counts the replayed ones: ${label}`);
   });
 
   await step('hashtag links lead to the tag page', async () => {
