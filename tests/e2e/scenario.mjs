@@ -5,9 +5,12 @@
 // ben through search and follows him; ben posts a photo whose caption holds a
 // hashtag and an HTML injection attempt; ana sees the "new post" pill, opens
 // it and likes the post; ben's badge goes up without a reload and his panel
-// says ana liked the post; the caption shows as text and no dialog ever
-// opens; a reload keeps ana signed in. Any page error, console error or
-// dialog fails the run. Screenshots go to SCREENSHOT_DIR.
+// says ana liked the post; his socket is cut (4008) while ana comments and the
+// reconnect replays the comment from `since`, once; the caption shows as text
+// and no dialog ever opens; a reload keeps ana signed in. Along the way: the
+// carousel, tags, comments, profile editing, token renewal, a 401 retried
+// after a refresh, deleting a post, signing out. Any page error, console
+// error or dialog fails the run. Screenshots go to SCREENSHOT_DIR.
 //
 // Usage: BASE_URL=http://127.0.0.1:8080 node scenario.mjs
 // (set ACCESS_TOKEN_TTL to the server's, if 30 s or less, to also check that
@@ -522,7 +525,7 @@ async function main() {
     await ben.page.emulateMedia({ colorScheme: 'light' });
 
     await ben.page.setViewportSize({ width: 320, height: 700 });
-    for (const path of ['/', '/u/ben', `/p/${created.id}`, '/explore', '/new']) {
+    for (const path of ['/', '/u/ben', `/p/${created.id}`, '/explore', '/new', '/tags/pier', '/no/such/page']) {
       await ben.page.goto(`${BASE}${path}`);
       await ben.page.locator('main h1').first().waitFor({ state: 'attached' });
       await settle(ben.page);
