@@ -34,6 +34,14 @@ pub struct Config {
     pub ws_ping_interval: Duration,
     /// Events that may wait for one live socket before it counts as too slow.
     pub ws_queue_capacity: usize,
+    /// `RATE_LIMITS=off` turns the abuse limits off (load tests, benchmarks).
+    pub rate_limits: bool,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Requests handled at once; the excess is answered 503 at once.
+    pub max_in_flight: usize,
+    /// The longest a request may take before it is answered 503.
+    pub request_timeout: Duration,
 }
 
 /// A string that never shows up in `Debug` output or logs.
@@ -116,6 +124,23 @@ impl Config {
             ws_auth_timeout: duration(&var, "WS_AUTH_TIMEOUT", Duration::from_secs(10))?,
             ws_ping_interval: duration(&var, "WS_PING_INTERVAL", Duration::from_secs(30))?,
             ws_queue_capacity: parse(&var, "WS_QUEUE_CAPACITY", 256usize)?.max(1),
+            rate_limits: switch(&var, "RATE_LIMITS", true)?,
+            trusted_proxies: var("TRUSTED_PROXIES")
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(|p| {
+                            p.parse().with_context(|| {
+                                format!("TRUSTED_PROXIES: {p:?} is not an IP address")
+                            })
+                        })
+                        .collect::<anyhow::Result<Vec<_>>>()
+                })
+                .transpose()?
+                .unwrap_or_default(),
+            max_in_flight: parse(&var, "MAX_IN_FLIGHT", 512usize)?.max(1),
+            request_timeout: duration(&var, "REQUEST_TIMEOUT", Duration::from_secs(30))?,
         })
     }
 
@@ -136,6 +161,16 @@ where
             .trim()
             .parse()
             .map_err(|e| anyhow::anyhow!("{key}={raw:?} is not valid: {e}")),
+    }
+}
+
+/// Reads `on`/`off` (also `true`/`false`, `1`/`0`).
+fn switch(var: &impl Fn(&str) -> Option<String>, key: &str, default: bool) -> anyhow::Result<bool> {
+    match var(key).map(|v| v.trim().to_ascii_lowercase()) {
+        None => Ok(default),
+        Some(v) if ["on", "true", "1", "yes"].contains(&v.as_str()) => Ok(true),
+        Some(v) if ["off", "false", "0", "no"].contains(&v.as_str()) => Ok(false),
+        Some(v) => bail!("{key}={v:?} must be on or off"),
     }
 }
 
@@ -201,6 +236,8 @@ mod tests {
             ("ACCESS_TOKEN_TTL", "soon"),
             ("JWT_SECRET", "short"),
             ("DATABASE_URL", "mysql://x"),
+            ("RATE_LIMITS", "maybe"),
+            ("TRUSTED_PROXIES", "10.0.0.1,proxy"),
         ] {
             let err = config(&[(key, value)]).unwrap_err().to_string();
             assert!(err.contains(key), "{err}");

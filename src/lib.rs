@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod fields;
 pub mod ids;
+pub mod limits;
 pub mod media;
 pub mod notifications;
 pub mod pagination;
@@ -54,6 +55,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         sessions: auth::Sessions::new(db.clone(), config.refresh_token_ttl),
         media: media::MediaStore::new(config.upload_dir.clone(), config.max_image_bytes),
         hub: realtime::Hub::new(config.ws_queue_capacity),
+        limits: limits::Limits::new(config.rate_limits),
         db,
         config,
     });

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::auth::{PasswordHasher, Sessions, TokenKeys};
 use crate::config::Config;
 use crate::db::Db;
+use crate::limits::Limits;
 use crate::media::MediaStore;
 use crate::realtime::Hub;
 
@@ -22,6 +23,7 @@ pub struct Shared {
     pub sessions: Sessions,
     pub media: MediaStore,
     pub hub: Hub,
+    pub limits: Limits,
 }
 
 impl AppState {

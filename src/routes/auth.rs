@@ -14,6 +14,7 @@ use crate::error::{is_unique_violation, ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
 use crate::fields::{self, Email, NewPassword, Username};
 use crate::ids::UserId;
+use crate::limits::ClientIp;
 use crate::realtime::close;
 use crate::routes::users::{self, User};
 use crate::state::AppState;
@@ -78,13 +79,16 @@ pub struct AuthResponse {
         (status = 400, description = "Invalid or malformed input; the message names the field", body = ErrorBody),
         (status = 409, description = "Username or e-mail already taken", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address; see Retry-After", body = ErrorBody),
     ),
 )]
 async fn register(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(request): Json<RegisterRequest>,
 ) -> ApiResult<Response> {
+    state.limits.auth_attempt(ip)?;
     let username = Username::parse(&request.username)?;
     let email = Email::parse(&request.email)?;
     let password = NewPassword::parse(request.password)?;
@@ -164,13 +168,16 @@ fn email_taken_error() -> ApiError {
         (status = 400, description = "Malformed input", body = ErrorBody),
         (status = 401, description = "Wrong login or password (the same answer for both)", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address or on this account; see Retry-After", body = ErrorBody),
     ),
 )]
 async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<Response> {
+    state.limits.auth_attempt(ip)?;
     let login = request.login.trim().to_lowercase();
     let account: Option<(UserId, String)> = with_db!(&state.db, pool => {
         sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1 OR email = $1")
@@ -178,14 +185,25 @@ async fn login(
             .fetch_optional(pool)
             .await?
     });
+    // Failures count against the account (or, for unknown logins, the name
+    // tried), whichever address they come from.
+    let account_key = match &account {
+        Some((id, _)) => format!("user:{id}"),
+        None => format!("login:{login}"),
+    };
+    state.limits.login_allowed(&account_key)?;
     // One bcrypt verification whatever happens, so timing tells nothing.
     let (user_id, hash) = account.unzip();
     let password_fits = request.password.len() <= NewPassword::MAX_BYTES;
     let verified = state.passwords.verify(request.password, hash).await? && password_fits;
     let user_id = match user_id {
         Some(id) if verified => id,
-        _ => return Err(ApiError::unauthorized("wrong login or password")),
+        _ => {
+            state.limits.login_failed(&account_key);
+            return Err(ApiError::unauthorized("wrong login or password"));
+        }
     };
+    state.limits.login_succeeded(&account_key);
     let session = state.sessions.open(user_id).await?;
     signed_in(&state, &headers, session, StatusCode::OK).await
 }
@@ -200,6 +218,7 @@ async fn login(
         (status = 200, description = "A fresh pair; the old refresh token is spent", body = AuthResponse),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Unknown, expired, revoked or already spent refresh token", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address; see Retry-After", body = ErrorBody),
     ),
 )]
 async fn refresh(

@@ -151,6 +151,7 @@ async fn list_comments(
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
+        (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -160,6 +161,7 @@ async fn add_comment(
     Path(post): Path<PostId>,
     Json(new): Json<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
+    state.limits.write(me.id)?;
     let body = fields::text("body", &new.body, BODY_MAX, true)?;
     if body.is_empty() {
         return Err(ApiError::invalid("body", "must not be empty"));

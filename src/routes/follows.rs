@@ -52,6 +52,7 @@ async fn profile(db: &Db, id: UserId, viewer: UserId) -> ApiResult<Json<User>> {
         (status = 400, description = "Following yourself", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
+        (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -60,6 +61,7 @@ async fn follow(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
+    state.limits.write(me.id)?;
     let target = user_id(&state.db, &username).await?;
     if target == me.id {
         return Err(ApiError::bad_request(
@@ -109,6 +111,7 @@ async fn follow(
         (status = 200, description = "Their profile, no longer followed", body = User),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
+        (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -117,6 +120,7 @@ async fn unfollow(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
+    state.limits.write(me.id)?;
     let target = user_id(&state.db, &username).await?;
     with_db!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;

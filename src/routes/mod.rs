@@ -17,13 +17,16 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
+use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -108,6 +111,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone());
 
     let config = &state.config;
+    let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
+    let timeout = config.request_timeout;
     Router::new()
         .merge(api)
         .nest_service(
@@ -115,8 +120,54 @@ pub fn router(state: AppState) -> Router {
             crate::media::uploads_service(&config.upload_dir),
         )
         .fallback_service(web::front_end(Path::new("static")))
+        // JSON bodies are small; the upload routes set their own limits.
+        .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(web::CONTENT_SECURITY_POLICY),
+        ))
         .layer(cors(&config.cors_origins))
+        .layer(middleware::from_fn(move |request, next| {
+            shed_load(Arc::clone(&in_flight), timeout, request, next)
+        }))
         .layer(middleware::from_fn(log_request))
+}
+
+/// The largest JSON (or other non-upload) request body accepted.
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+
+/// Bounds the requests in flight and the time each may take. Past either
+/// bound the answer is a quick 503 with `Retry-After`, so an overload
+/// queues nothing and cannot take the process down.
+async fn shed_load(
+    in_flight: Arc<Semaphore>,
+    timeout: Duration,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = in_flight.try_acquire() else {
+        return unavailable("overloaded", "the server is busy; try again shortly");
+    };
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => unavailable("timeout", "the request took too long; try again shortly"),
+    }
+}
+
+fn unavailable(code: &str, message: &str) -> Response {
+    let mut response = error_response(StatusCode::SERVICE_UNAVAILABLE, code, message);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }
 
 async fn api_not_found() -> Response {

@@ -261,6 +261,7 @@ pub(crate) fn multipart_error(err: axum::extract::multipart::MultipartError) -> 
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 413, description = "An image or the whole upload is too large", body = ErrorBody),
         (status = 415, description = "Not a supported image", body = ErrorBody),
+        (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -269,6 +270,7 @@ async fn create_post(
     me: AuthUser,
     multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<Post>)> {
+    state.limits.write(me.id)?;
     let upload = read_upload(multipart, state.media.max_image_bytes()).await?;
 
     let mut stored: Vec<StoredImage> = Vec::with_capacity(upload.images.len());
@@ -463,6 +465,7 @@ async fn delete_post(
         (status = 200, description = "The post, liked", body = Post),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
+        (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -471,6 +474,7 @@ async fn like(
     me: AuthUser,
     Path(id): Path<PostId>,
 ) -> ApiResult<Json<Post>> {
+    state.limits.write(me.id)?;
     let notified: Vec<NotificationId> = with_db!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;
         let author: Option<UserId> = sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
@@ -517,6 +521,7 @@ async fn like(
         (status = 200, description = "The post, not liked", body = Post),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such post", body = ErrorBody),
+        (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -525,6 +530,7 @@ async fn unlike(
     me: AuthUser,
     Path(id): Path<PostId>,
 ) -> ApiResult<Json<Post>> {
+    state.limits.write(me.id)?;
     with_db!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;
         let removed = sqlx::query("DELETE FROM likes WHERE post_id = $1 AND user_id = $2")

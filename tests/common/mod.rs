@@ -94,6 +94,8 @@ impl TestApp {
             ("JWT_SECRET", JWT_SECRET),
             ("BCRYPT_COST", "4"),
             ("SHUTDOWN_TIMEOUT", "5"),
+            // Limits have tests of their own; elsewhere they would only get in the way.
+            ("RATE_LIMITS", "off"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -1,0 +1,272 @@
+//! Abuse limits: request rates per client address and per account, and a
+//! lock on accounts that keep failing to sign in.
+//!
+//! All state is in memory, keyed by address or account, and expires: a
+//! sweeper drops keys that have been idle longer than their window, so the
+//! maps cannot grow without bound. (Several instances each keep their own
+//! counts; a shared store would make them exact across instances.)
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use dashmap::DashMap;
+
+use crate::error::ApiError;
+use crate::ids::UserId;
+use crate::state::AppState;
+
+/// A token bucket: `burst` requests at once, refilled at `per_second`.
+#[derive(Clone, Copy, Debug)]
+pub struct Rate {
+    pub burst: f64,
+    pub per_second: f64,
+}
+
+/// Sign-up, sign-in and refresh, per client address: 30 at once, then one
+/// every two seconds.
+pub const AUTH_PER_IP: Rate = Rate {
+    burst: 30.0,
+    per_second: 0.5,
+};
+
+/// Posts, comments, likes and follows, per account: 120 at once, then two a
+/// second, which no person keeps up but a script does.
+pub const WRITES_PER_USER: Rate = Rate {
+    burst: 120.0,
+    per_second: 2.0,
+};
+
+/// Failed sign-ins allowed per account within [`FAILED_LOGIN_WINDOW`].
+pub const FAILED_LOGINS: u32 = 10;
+pub const FAILED_LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+#[derive(Clone)]
+pub struct Limits {
+    inner: Option<Arc<Inner>>,
+}
+
+struct Inner {
+    auth_by_ip: DashMap<IpAddr, Bucket>,
+    writes_by_user: DashMap<UserId, Bucket>,
+    failed_logins: DashMap<String, Failures>,
+}
+
+#[derive(Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    updated: Instant,
+}
+
+#[derive(Clone, Copy)]
+struct Failures {
+    count: u32,
+    since: Instant,
+}
+
+impl Limits {
+    /// `enabled: false` (`RATE_LIMITS=off`) turns every limit off, for load
+    /// tests and benchmarks.
+    pub fn new(enabled: bool) -> Self {
+        let inner = enabled.then(|| {
+            Arc::new(Inner {
+                auth_by_ip: DashMap::new(),
+                writes_by_user: DashMap::new(),
+                failed_logins: DashMap::new(),
+            })
+        });
+        let limits = Self { inner };
+        limits.spawn_sweeper();
+        limits
+    }
+
+    /// Charges one sign-up, sign-in or refresh to a client address.
+    pub fn auth_attempt(&self, ip: IpAddr) -> Result<(), ApiError> {
+        match &self.inner {
+            Some(inner) => take(&inner.auth_by_ip, ip, AUTH_PER_IP),
+            None => Ok(()),
+        }
+    }
+
+    /// Charges one write to an account.
+    pub fn write(&self, user: UserId) -> Result<(), ApiError> {
+        match &self.inner {
+            Some(inner) => take(&inner.writes_by_user, user, WRITES_PER_USER),
+            None => Ok(()),
+        }
+    }
+
+    /// Refuses a sign-in to an account that failed too often lately,
+    /// whatever address it comes from.
+    pub fn login_allowed(&self, account: &str) -> Result<(), ApiError> {
+        let Some(inner) = &self.inner else {
+            return Ok(());
+        };
+        let Some(failures) = inner.failed_logins.get(account).map(|f| *f) else {
+            return Ok(());
+        };
+        let elapsed = failures.since.elapsed();
+        if failures.count >= FAILED_LOGINS && elapsed < FAILED_LOGIN_WINDOW {
+            return Err(ApiError::RateLimited {
+                retry_after: FAILED_LOGIN_WINDOW - elapsed,
+            });
+        }
+        Ok(())
+    }
+
+    pub fn login_failed(&self, account: &str) {
+        if let Some(inner) = &self.inner {
+            let mut entry = inner
+                .failed_logins
+                .entry(account.to_owned())
+                .or_insert(Failures {
+                    count: 0,
+                    since: Instant::now(),
+                });
+            if entry.since.elapsed() >= FAILED_LOGIN_WINDOW {
+                *entry = Failures {
+                    count: 0,
+                    since: Instant::now(),
+                };
+            }
+            entry.count += 1;
+        }
+    }
+
+    pub fn login_succeeded(&self, account: &str) {
+        if let Some(inner) = &self.inner {
+            inner.failed_logins.remove(account);
+        }
+    }
+
+    /// Drops idle keys once a minute. Holds only a weak reference, so the
+    /// task ends with the last `Limits`.
+    fn spawn_sweeper(&self) {
+        let Some(inner) = &self.inner else { return };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let weak = Arc::downgrade(inner);
+        runtime.spawn(async move {
+            let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every_minute.tick().await;
+                let Some(inner) = weak.upgrade() else { return };
+                let refilled = |rate: Rate| Duration::from_secs_f64(rate.burst / rate.per_second);
+                inner
+                    .auth_by_ip
+                    .retain(|_, b| b.updated.elapsed() < refilled(AUTH_PER_IP));
+                inner
+                    .writes_by_user
+                    .retain(|_, b| b.updated.elapsed() < refilled(WRITES_PER_USER));
+                inner
+                    .failed_logins
+                    .retain(|_, f| f.since.elapsed() < FAILED_LOGIN_WINDOW);
+            }
+        });
+    }
+}
+
+/// Takes one token from `key`'s bucket, or says how long until there is one.
+fn take<K: std::hash::Hash + Eq>(
+    map: &DashMap<K, Bucket>,
+    key: K,
+    rate: Rate,
+) -> Result<(), ApiError> {
+    let now = Instant::now();
+    let mut bucket = map.entry(key).or_insert(Bucket {
+        tokens: rate.burst,
+        updated: now,
+    });
+    let refill = now.duration_since(bucket.updated).as_secs_f64() * rate.per_second;
+    bucket.tokens = (bucket.tokens + refill).min(rate.burst);
+    bucket.updated = now;
+    if bucket.tokens >= 1.0 {
+        bucket.tokens -= 1.0;
+        Ok(())
+    } else {
+        Err(ApiError::RateLimited {
+            retry_after: Duration::from_secs_f64((1.0 - bucket.tokens) / rate.per_second),
+        })
+    }
+}
+
+/// The client's address: the peer, or, when the peer is a trusted proxy,
+/// the last address in `X-Forwarded-For` that is not a trusted proxy.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip())
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no peer address on the request")))?;
+        let trusted = &state.config.trusted_proxies;
+        if !trusted.contains(&peer) {
+            return Ok(Self(peer));
+        }
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+            .collect::<Vec<_>>();
+        let client = forwarded
+            .into_iter()
+            .rev()
+            .find(|hop| !trusted.contains(hop))
+            .unwrap_or(peer);
+        Ok(Self(client))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn buckets_allow_a_burst_then_say_when_to_retry() {
+        let limits = Limits::new(true);
+        let ip: IpAddr = [10, 0, 0, 1].into();
+        for _ in 0..30 {
+            limits.auth_attempt(ip).unwrap();
+        }
+        match limits.auth_attempt(ip) {
+            Err(ApiError::RateLimited { retry_after }) => {
+                assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(2));
+            }
+            other => panic!("expected a rate limit, got {other:?}"),
+        }
+        // Another address is unaffected.
+        limits.auth_attempt([10, 0, 0, 2].into()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn failed_logins_lock_the_account_until_a_success() {
+        let limits = Limits::new(true);
+        for _ in 0..FAILED_LOGINS {
+            limits.login_allowed("ana").unwrap();
+            limits.login_failed("ana");
+        }
+        assert!(limits.login_allowed("ana").is_err());
+        assert!(limits.login_allowed("bob").is_ok());
+        limits.login_succeeded("ana");
+        assert!(limits.login_allowed("ana").is_ok());
+    }
+
+    #[tokio::test]
+    async fn off_means_off() {
+        let limits = Limits::new(false);
+        for _ in 0..1000 {
+            limits.write(UserId(1)).unwrap();
+        }
+    }
+}

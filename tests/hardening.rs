@@ -1,0 +1,236 @@
+//! Abuse limits, load shedding, timeouts and security headers.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{error_code, send, Backend, TestApp};
+use reqwest::{header, Method, StatusCode};
+use serde_json::json;
+use tokio::io::AsyncWriteExt;
+
+async fn limited(settings: &[(&str, &str)]) -> TestApp {
+    let mut all = vec![("RATE_LIMITS", "on")];
+    all.extend_from_slice(settings);
+    TestApp::spawn(Backend::Sqlite, &all).await.unwrap()
+}
+
+fn assert_rate_limited(status: StatusCode, body: &serde_json::Value) {
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(error_code(body), "rate_limited");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_logins_lock_the_account_whatever_the_address() {
+    let app = limited(&[]).await;
+    app.register("ana").await;
+    let login = |password: &'static str, from: &'static str| {
+        send(
+            app.request(Method::POST, "/api/auth/login", None)
+                .header("x-forwarded-for", from)
+                .json(&json!({"login": "ana", "password": password})),
+        )
+    };
+    // Nine failures, then a success resets the count.
+    for _ in 0..9 {
+        assert_eq!(
+            login("wrong-password", "10.0.0.1").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(login("password-ana", "10.0.0.1").await.0, StatusCode::OK);
+    for _ in 0..10 {
+        assert_eq!(
+            login("wrong-password", "10.0.0.2").await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Locked now, even with the right password, from "anywhere".
+    let response = app
+        .request(Method::POST, "/api/auth/login", None)
+        .header("x-forwarded-for", "10.9.9.9")
+        .json(&json!({"login": "ANA@example.com", "password": "password-ana"}))
+        .send()
+        .await
+        .unwrap();
+    let retry_after: u64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 60 && retry_after <= 15 * 60, "{retry_after}");
+    let (status, body) = common::read(response).await;
+    assert_rate_limited(status, &body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auth_calls_are_limited_per_address() {
+    let app = limited(&[]).await;
+    // Each attempt claims another address in X-Forwarded-For; from an
+    // untrusted peer that changes nothing, so the burst of 30 runs out.
+    let mut first_limited = None;
+    for i in 0..40 {
+        let response = app
+            .request(Method::POST, "/api/auth/login", None)
+            .header("x-forwarded-for", format!("10.0.0.{i}"))
+            .json(&json!({"login": format!("u{i}"), "password": "whatever1"}))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(response.headers().contains_key(header::RETRY_AFTER));
+            let (status, body) = common::read(response).await;
+            assert_rate_limited(status, &body);
+            first_limited = Some(i);
+            break;
+        }
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let first_limited = first_limited.expect("the burst ran out");
+    assert!((30..=32).contains(&first_limited), "{first_limited}");
+    // Registration shares the budget.
+    let (status, body) = app
+        .post(
+            "/api/auth/register",
+            None,
+            json!({"username": "late", "email": "late@example.com", "password": "password1"}),
+        )
+        .await;
+    assert_rate_limited(status, &body);
+
+    // Behind a trusted proxy, each forwarded client has its own budget.
+    let proxied = limited(&[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    for i in 0..31 {
+        let (status, _) = send(
+            proxied
+                .request(Method::POST, "/api/auth/login", None)
+                .header("x-forwarded-for", format!("10.0.0.{i}"))
+                .json(&json!({"login": format!("nobody{i}"), "password": "whatever1"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_are_limited_per_account() {
+    let app = limited(&[]).await;
+    let ana = app.register("ana").await;
+    let bob = app.register("bob").await;
+    let mut last = StatusCode::OK;
+    for _ in 0..130 {
+        last = app.put("/api/users/bob/follow", ana.token()).await.0;
+        if last == StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    // Reads and other accounts are unaffected.
+    assert_eq!(
+        app.get("/api/users/bob", ana.token()).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.put("/api/users/ana/follow", bob.token()).await.0,
+        StatusCode::OK
+    );
+}
+
+/// Opens a request whose body never finishes, holding a slot in flight.
+async fn hanging_request(app: &TestApp) -> tokio::net::TcpStream {
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"POST /api/auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"login\":")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stream
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn excess_requests_are_shed_and_slow_ones_time_out() {
+    let app = TestApp::spawn(
+        Backend::Sqlite,
+        &[("MAX_IN_FLIGHT", "1"), ("REQUEST_TIMEOUT", "1s")],
+    )
+    .await
+    .unwrap();
+    let hanging = hanging_request(&app).await;
+    let started = std::time::Instant::now();
+    let response = app
+        .request(Method::GET, "/api/health", None)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "shed at once"
+    );
+    assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+    let (status, body) = common::read(response).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(error_code(&body), "overloaded");
+
+    // The hanging request is cut at the timeout, and the slot is free again.
+    let mut buffer = Vec::new();
+    let mut hanging = hanging;
+    let read = tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::io::AsyncReadExt::read_buf(&mut hanging, &mut buffer),
+    )
+    .await;
+    assert!(read.is_ok(), "answered within the timeout");
+    assert!(
+        String::from_utf8_lossy(&buffer).starts_with("HTTP/1.1 503"),
+        "{}",
+        String::from_utf8_lossy(&buffer)
+    );
+    assert_eq!(app.get("/api/health", None).await.0, StatusCode::OK);
+}
+
+on_both_backends!(security_headers_and_body_limits);
+
+async fn security_headers_and_body_limits(app: TestApp) {
+    for path in ["/api/health", "/", "/api/nope"] {
+        let response = app.request(Method::GET, path, None).send().await.unwrap();
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+    }
+    let huge = json!({"login": "x".repeat(100_000), "password": "y"});
+    let (status, body) = app.post("/api/auth/login", None, huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    error_code(&body);
+
+    // CORS answers only the configured origins.
+    let preflight = |origin: &'static str| {
+        app.request(Method::OPTIONS, "/api/me", None)
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .send()
+    };
+    let response = preflight("https://evil.example").await.unwrap();
+    assert!(response
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+    let cors = TestApp::spawn(app.backend, &[("CORS_ORIGINS", "https://app.example")])
+        .await
+        .unwrap();
+    let response = cors
+        .request(Method::OPTIONS, "/api/me", None)
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example"
+    );
+}
