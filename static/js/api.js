@@ -58,6 +58,9 @@ function adopt(body) {
     token: body.access_token,
     user: body.user,
     expiresAt: Date.now() + body.expires_in * 1000,
+    // Refresh before a call when less than this is left (10 s, or a
+    // quarter of a very short lifetime).
+    margin: Math.min(10_000, body.expires_in * 250),
   };
   markHint(true);
   scheduleRefresh(body.expires_in);
@@ -172,7 +175,7 @@ tabs?.addEventListener('message', (event) => {
 
 // A tab that slept past its timer refreshes as soon as it is looked at.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && session && session.expiresAt - Date.now() < 30_000) {
+  if (document.visibilityState === 'visible' && session && session.expiresAt - Date.now() < session.margin * 3) {
     refresh();
   }
 });
@@ -188,7 +191,7 @@ function withQuery(path, query) {
 }
 
 async function ensureFreshToken() {
-  if (session && session.expiresAt - Date.now() < 10_000) await refresh();
+  if (session && session.expiresAt - Date.now() < session.margin) await refresh();
 }
 
 /**

@@ -551,8 +551,13 @@ async function afterwards(ben, ana) {
   });
 
   await step('signing out ends the session, also after a reload', async () => {
-    await ana.page.getByRole('button', { name: 'Sign out' }).click();
-    await ana.page.getByRole('link', { name: 'Create an account' }).first().waitFor();
+    const [logout] = await Promise.all([
+      ana.page.waitForResponse((r) => r.url().endsWith('/api/auth/logout')),
+      ana.page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    check(logout.status() === 204, `logout answered ${logout.status()}`);
+    await ana.page.waitForURL(`${BASE}/`);
+    await ana.page.getByRole('heading', { name: /See the world/ }).waitFor();
     check((await ana.page.locator('html').getAttribute('data-signed-in')) === 'no', 'signed out');
     await ana.page.reload();
     await ana.page.getByRole('heading', { name: /See the world/ }).waitFor();

@@ -20,10 +20,12 @@ export function nextPath(query) {
 
 /** The sign-out buttons: end the session, then start from the home page. */
 export async function signOutAndLeave() {
+  // signOut forgets the session at once; the server is told meanwhile.
+  const told = signOut();
+  navigate('/');
   try {
-    await signOut();
+    await told;
   } catch (err) {
     toastError(err, 'Signed out here, but the server could not be told.');
   }
-  navigate('/');
 }
