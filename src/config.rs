@@ -15,6 +15,8 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     /// `sqlite:…` or `postgres://…`.
     pub database_url: String,
+    /// How long a request waits for a database connection before a 503.
+    pub database_acquire_timeout: Duration,
     /// Holds the default SQLite database and the generated JWT secret.
     pub data_dir: PathBuf,
     /// `None` means: generate one and keep it in `data_dir`.
@@ -101,6 +103,11 @@ impl Config {
                 SocketAddr::from(([127, 0, 0, 1], 8080)),
             )?,
             database_url,
+            database_acquire_timeout: duration(
+                &var,
+                "DATABASE_ACQUIRE_TIMEOUT",
+                Duration::from_secs(5),
+            )?,
             data_dir,
             jwt_secret,
             access_token_ttl: duration(&var, "ACCESS_TOKEN_TTL", Duration::from_secs(15 * 60))?,

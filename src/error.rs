@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -175,13 +176,32 @@ impl IntoResponse for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        match err {
-            // The database is down or overloaded: the client may retry.
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                Self::Unavailable(err.into())
-            }
-            other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
+        if is_unavailable(&err) {
+            // The database is down, restarting or overloaded: the client may retry.
+            Self::Unavailable(err.into())
+        } else {
+            Self::Internal(anyhow::Error::new(err).context("database query failed"))
         }
+    }
+}
+
+/// True for failures of the database rather than of the query: no
+/// connection to be had, a connection cut, a server shutting down or
+/// starting up, SQLite busy beyond its timeout.
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // PostgreSQL: class 08 (connection exception), 57P01–57P03
+            // (terminated by an administrator, crash shutdown, cannot connect
+            // now). SQLite: SQLITE_BUSY and its extended codes.
+            code.starts_with("08")
+                || matches!(
+                    code.as_ref(),
+                    "57P01" | "57P02" | "57P03" | "5" | "261" | "517"
+                )
+        }),
+        _ => false,
     }
 }
 
@@ -216,6 +236,17 @@ impl From<JsonRejection> for ApiError {
             ),
             JsonRejection::BytesRejection(_) => Self::too_large("the request body is too large"),
             other => Self::bad_request("bad_request", other.body_text()),
+        }
+    }
+}
+
+impl From<MultipartRejection> for ApiError {
+    fn from(rejection: MultipartRejection) -> Self {
+        match rejection {
+            MultipartRejection::InvalidBoundary(_) => Self::unsupported_media(
+                "expected Content-Type: multipart/form-data with a boundary",
+            ),
+            other => Self::bad_request("invalid_multipart", other.body_text()),
         }
     }
 }

@@ -2,6 +2,14 @@
 //!
 //! Each type can only be built through its `parse`, so code that holds a
 //! `Username` knows it is well-formed and already normalised.
+//!
+//! The API document repeats these rules as JSON Schema patterns, so that a
+//! client (and Schemathesis in CI) knows exactly what is accepted. In them,
+//! `\u0000-\u001F\u007F-\u009F` are the control characters of
+//! `char::is_control`, and `\t-\r \u0085\u00A0\u1680\u2000-\u200A\u2028`
+//! `\u2029\u202F\u205F\u3000` the white space that `str::trim` removes.
+
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 
 use crate::error::ApiError;
 
@@ -109,20 +117,63 @@ impl std::fmt::Debug for NewPassword {
 }
 
 /// Free text limited in characters, with control characters refused
-/// (newlines and tabs allowed where `multiline`).
+/// (newlines and tabs allowed where `multiline`), returned trimmed.
+///
+/// Both limits apply to the text as sent, so the `maxLength` and `pattern`
+/// of the API document describe exactly what is accepted.
 pub fn text(field: &str, raw: &str, max_chars: usize, multiline: bool) -> Result<String, ApiError> {
-    let value = raw.trim();
-    if value.chars().count() > max_chars {
+    if raw.chars().count() > max_chars {
         return Err(ApiError::invalid(
             field,
             &format!("must be at most {max_chars} characters"),
         ));
     }
     let allowed = |c: char| !c.is_control() || (multiline && (c == '\n' || c == '\t'));
-    if !value.chars().all(allowed) {
+    if !raw.chars().all(allowed) {
         return Err(ApiError::invalid(field, "contains control characters"));
     }
-    Ok(value.to_owned())
+    Ok(raw.trim().to_owned())
+}
+
+/// A JSON integer as JSON Schema counts them: `7` and `7.0` alike.
+pub fn whole_number(field: &str, number: &serde_json::Number) -> Result<i64, ApiError> {
+    // 2^63 as f64; every whole f64 below it fits an i64 exactly.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    number
+        .as_i64()
+        .or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && (-LIMIT..LIMIT).contains(f))
+                .map(|f| f as i64)
+        })
+        .ok_or_else(|| ApiError::invalid(field, "must be a whole number"))
+}
+
+/// What [`text`] accepts, as JSON Schema: the pattern lists the control
+/// characters of `char::is_control` (`\u{0}`–`\u{1f}`, `\u{7f}`–`\u{9f}`).
+pub fn text_schema(max_chars: usize, multiline: bool) -> ObjectBuilder {
+    let pattern = if multiline {
+        MULTILINE_TEXT_PATTERN
+    } else {
+        LINE_TEXT_PATTERN
+    };
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(max_chars))
+        .pattern(Some(pattern))
+}
+
+/// No control characters (the API document's form of [`text`]'s rule).
+pub const LINE_TEXT_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+/// No control characters but tab and line feed.
+pub const MULTILINE_TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$";
+
+/// A file part of a multipart form.
+pub fn binary_schema() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
 }
 
 pub const DISPLAY_NAME_MAX: usize = 50;
@@ -155,6 +206,17 @@ mod tests {
             "ana@.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_as_floats() {
+        let number = |text: &str| serde_json::from_str::<serde_json::Number>(text).unwrap();
+        assert_eq!(whole_number("n", &number("7")).unwrap(), 7);
+        assert_eq!(whole_number("n", &number("7.0")).unwrap(), 7);
+        assert_eq!(whole_number("n", &number("-2e3")).unwrap(), -2000);
+        for bad in ["7.5", "1e19", "18446744073709551615"] {
+            assert!(whole_number("n", &number(bad)).is_err(), "{bad}");
         }
     }
 

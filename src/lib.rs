@@ -40,7 +40,7 @@ pub struct App {
 
 /// Opens and migrates the database, loads secrets and assembles the router.
 pub async fn build(config: Config) -> anyhow::Result<App> {
-    let db = db::Db::connect(&config.database_url).await?;
+    let db = db::Db::connect(&config.database_url, config.database_acquire_timeout).await?;
     db.migrate().await?;
 
     let secret = match &config.jwt_secret {

@@ -20,7 +20,8 @@ pub struct PageQuery {
     /// Page size, 1–100 (default 20).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page (empty: the first page).
+    #[param(pattern = "^([A-Za-z0-9_-]{21}[AQgw])?$")]
     pub cursor: Option<String>,
 }
 
@@ -36,7 +37,6 @@ impl PageQuery {
         let limit = match self.limit.as_deref() {
             None => DEFAULT_LIMIT,
             Some(raw) => raw
-                .trim()
                 .parse::<u32>()
                 .ok()
                 .filter(|n| (1..=MAX_LIMIT).contains(n))
@@ -85,20 +85,32 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// 16 bytes in unpadded base64url: the time in microseconds since the
+    /// Unix epoch, then the id, both big-endian. That is 22 characters, the
+    /// last of which holds only two bits (`A`, `Q`, `g` or `w`).
     pub fn encode(&self) -> String {
-        let raw = format!("{}:{}", self.at.unix_micros(), self.id);
+        let mut raw = [0u8; 16];
+        raw[..8].copy_from_slice(&self.at.unix_micros().to_be_bytes());
+        raw[8..].copy_from_slice(&self.id.to_be_bytes());
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
     }
 
+    /// Reads any text of the shape [`Self::encode`] writes. Every such text
+    /// names a position in a list, so the OpenAPI pattern of `cursor` is the
+    /// whole truth; times beyond what is ever stored are clamped.
     pub fn decode(text: &str) -> Option<Self> {
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        let raw: [u8; 16] = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(text)
+            .ok()?
+            .try_into()
             .ok()?;
-        let raw = std::str::from_utf8(&bytes).ok()?;
-        let (micros, id) = raw.split_once(':')?;
-        let at = Timestamp::from_unix_micros(micros.parse().ok()?)?;
-        let id = id.parse().ok().filter(|id: &i64| *id >= 0)?;
-        Some(Self { at, id })
+        let (micros, id) = raw.split_at(8);
+        let micros = i64::from_be_bytes(micros.try_into().ok()?)
+            .clamp(Timestamp::START.unix_micros(), Timestamp::END.unix_micros());
+        Some(Self {
+            at: Timestamp::from_unix_micros(micros)?,
+            id: i64::from_be_bytes(id.try_into().ok()?),
+        })
     }
 }
 
@@ -145,9 +157,21 @@ mod tests {
             id: 42,
         };
         assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
-        for bad in ["", "abc", "!!!", "MTIz", "LTE6LTE"] {
+        assert_eq!(cursor.encode().len(), 22);
+        for bad in [
+            "",
+            "abc",
+            "!!!",
+            "MTIz",
+            "LTE6LTE",
+            "AAAAAAAAAAAAAAAAAAAAAB",
+            "AAAAAAAAAAAAAAAAAAAAAA==",
+        ] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
+        // Any well-formed text is a position; far-off times are clamped.
+        let far = Cursor::decode(&format!("f{}w", "_".repeat(20))).unwrap();
+        assert_eq!(far.at, Timestamp::END);
     }
 
     #[test]

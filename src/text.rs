@@ -16,16 +16,32 @@ pub const MAX_HASHTAG_CHARS: usize = 100;
 /// (any script), not glued to a preceding word.
 pub fn hashtags(text: &str) -> Vec<String> {
     let mut tags: Vec<String> = Vec::new();
-    for word in marked_words(text, '#', |c| c.is_alphanumeric() || c == '_') {
-        if word.chars().count() > MAX_HASHTAG_CHARS {
-            continue;
-        }
-        let tag = word.to_lowercase();
-        if !tags.contains(&tag) {
-            tags.push(tag);
+    for word in marked_words(text, '#', is_tag_char) {
+        if let Some(tag) = normalize_tag(word) {
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
         }
     }
     tags
+}
+
+/// The stored form of a tag word: lower case, keeping only tag characters
+/// (lowering can add others, such as the combining dot of `İ`), so that
+/// writing `#` before it reads the same tag again. `None` when nothing is
+/// left or it is longer than [`MAX_HASHTAG_CHARS`].
+pub fn normalize_tag(word: &str) -> Option<String> {
+    let tag: String = word
+        .to_lowercase()
+        .chars()
+        .filter(|&c| is_tag_char(c))
+        .collect();
+    let length = tag.chars().count();
+    (1..=MAX_HASHTAG_CHARS).contains(&length).then_some(tag)
+}
+
+fn is_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
 }
 
 /// The distinct usernames `@mentioned` in `text`, lower case. Only
@@ -77,6 +93,16 @@ mod tests {
             ["beach", "café_au_lait", "東京", "double"]
         );
         assert!(hashtags(&format!("#{}", "a".repeat(101))).is_empty());
+    }
+
+    #[test]
+    fn hashtags_read_back_as_themselves() {
+        // `İ` lowers to `i` and a combining dot, which is no tag character;
+        // a hundred of them would lower to two hundred characters.
+        assert_eq!(hashtags("#İstanbul #ΟΔΟΣ"), ["istanbul", "οδος"]);
+        assert_eq!(hashtags("#istanbul #οδος"), ["istanbul", "οδος"]);
+        assert!(hashtags(&format!("#{}", "İ".repeat(100))).len() == 1);
+        assert!(hashtags(&format!("#{}", "ǅ".repeat(101))).is_empty());
     }
 
     #[test]

@@ -55,9 +55,11 @@ async fn web_front_end_in_headless_chromium() {
         return;
     }
 
-    // Short-lived access tokens, so the run sees the app renew them.
+    // Short-lived access tokens, so the run sees the app renew them; and the
+    // real abuse limits, which a well-behaved front end stays within.
     const TOKEN_TTL: &str = "15";
-    let app = TestApp::spawn(Backend::Sqlite, &[("ACCESS_TOKEN_TTL", TOKEN_TTL)])
+    let settings = [("ACCESS_TOKEN_TTL", TOKEN_TTL), ("RATE_LIMITS", "on")];
+    let app = TestApp::spawn(Backend::Sqlite, &settings)
         .await
         .expect("SQLite is always available");
     let screenshots = root.join("target/screenshots");

@@ -13,6 +13,10 @@ use shutterbug::error::ApiError;
 use shutterbug::media::{uploads_service, MediaStore, StoredImage};
 use tower::ServiceExt;
 
+mod common;
+
+use common::{exif_app1, jpeg_markers};
+
 const RED: Rgb<u8> = Rgb([220, 20, 20]);
 const BLUE: Rgb<u8> = Rgb([20, 20, 220]);
 
@@ -254,63 +258,6 @@ async fn refuses_decompression_bombs_quickly() {
         );
         assert!(err.to_string().contains("megapixels"), "{what}: {err}");
     }
-}
-
-/// A TIFF-in-APP1 EXIF block: orientation `orientation` and a GPS position.
-fn exif_app1(orientation: u16) -> Vec<u8> {
-    fn entry(tiff: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]) {
-        tiff.extend_from_slice(&tag.to_le_bytes());
-        tiff.extend_from_slice(&kind.to_le_bytes());
-        tiff.extend_from_slice(&count.to_le_bytes());
-        tiff.extend_from_slice(&value);
-    }
-    const SHORT: u16 = 3;
-    const LONG: u16 = 4;
-    const ASCII: u16 = 2;
-    const RATIONAL: u16 = 5;
-    let (ifd0, gps_ifd, rationals) = (8u32, 38u32, 68u32);
-
-    let mut tiff = b"II\x2a\x00".to_vec();
-    tiff.extend_from_slice(&ifd0.to_le_bytes());
-    tiff.extend_from_slice(&2u16.to_le_bytes());
-    let [lo, hi] = orientation.to_le_bytes();
-    entry(&mut tiff, 0x0112, SHORT, 1, [lo, hi, 0, 0]);
-    entry(&mut tiff, 0x8825, LONG, 1, gps_ifd.to_le_bytes());
-    tiff.extend_from_slice(&0u32.to_le_bytes());
-    assert_eq!(tiff.len() as u32, gps_ifd);
-    tiff.extend_from_slice(&2u16.to_le_bytes());
-    entry(&mut tiff, 0x0001, ASCII, 2, *b"N\0\0\0");
-    entry(&mut tiff, 0x0002, RATIONAL, 3, rationals.to_le_bytes());
-    tiff.extend_from_slice(&0u32.to_le_bytes());
-    assert_eq!(tiff.len() as u32, rationals);
-    for (num, den) in [(48u32, 1u32), (51, 1), (2_900, 100)] {
-        tiff.extend_from_slice(&num.to_le_bytes());
-        tiff.extend_from_slice(&den.to_le_bytes());
-    }
-
-    let mut payload = b"Exif\0\0".to_vec();
-    payload.extend_from_slice(&tiff);
-    let mut segment = vec![0xFF, 0xE1];
-    segment.extend_from_slice(&(payload.len() as u16 + 2).to_be_bytes());
-    segment.extend_from_slice(&payload);
-    segment
-}
-
-/// The markers of a JPEG's header segments, up to the start of scan.
-fn jpeg_markers(jpeg: &[u8]) -> Vec<u8> {
-    assert_eq!(&jpeg[..2], [0xFF, 0xD8]);
-    let mut markers = Vec::new();
-    let mut at = 2;
-    while at + 4 <= jpeg.len() {
-        assert_eq!(jpeg[at], 0xFF, "segment at {at}");
-        let marker = jpeg[at + 1];
-        markers.push(marker);
-        if marker == 0xDA {
-            break;
-        }
-        at += 2 + usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
-    }
-    markers
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 
 mod common;
 
-use common::{error_code, files_under, page_ids, png, send, Session, TestApp};
+use common::{
+    error_code, exif_app1, files_under, jpeg_markers, page_ids, png, send, Session, TestApp,
+};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -11,6 +13,7 @@ on_both_backends!(
     follow_graph_counts_and_lists,
     post_lifecycle_with_media_and_cleanup,
     bad_uploads_are_refused_and_leave_nothing,
+    uploaded_photos_lose_exif_and_stand_upright,
     likes_are_idempotent_and_notify_once,
     concurrent_likes_are_counted_exactly,
     comments_paging_permissions_and_notifications,
@@ -258,6 +261,49 @@ async fn bad_uploads_are_refused_and_leave_nothing(app: TestApp) {
     assert!(files_under(&app.dir.path().join("uploads")).is_empty());
     let (_, me) = app.get("/api/me", ana.token()).await;
     assert_eq!(me["posts_count"], 0);
+}
+
+async fn uploaded_photos_lose_exif_and_stand_upright(app: TestApp) {
+    let ana = app.register("ana").await;
+    // A 200x100 landscape JPEG whose EXIF says "rotate 90° clockwise" and
+    // carries a GPS position.
+    let mut photo = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+        200,
+        100,
+        image::Rgb([200, 30, 30]),
+    ))
+    .write_to(&mut photo, image::ImageFormat::Jpeg)
+    .unwrap();
+    let mut photo = photo.into_inner();
+    photo.splice(2..2, exif_app1(6));
+    assert!(jpeg_markers(&photo).contains(&0xE1));
+
+    let (status, post) = app.post_photos(&ana, vec![photo], "from my phone").await;
+    assert_eq!(status, StatusCode::CREATED, "{post}");
+    let media = &post["media"][0];
+    assert_eq!(
+        (media["width"].as_i64(), media["height"].as_i64()),
+        (Some(100), Some(200)),
+        "upright"
+    );
+    for url in [&media["url"], &media["thumbnail_url"]] {
+        let response = app
+            .request(Method::GET, url.as_str().unwrap(), None)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "image/jpeg");
+        let bytes = response.bytes().await.unwrap();
+        assert!(
+            !jpeg_markers(&bytes).contains(&0xE1),
+            "{url}: an APP1 segment survived"
+        );
+        assert!(
+            !bytes.windows(4).any(|w| w == b"Exif" || w == b"GPS\0"),
+            "{url}: EXIF survived"
+        );
+    }
 }
 
 async fn likes_are_idempotent_and_notify_once(app: TestApp) {

@@ -42,12 +42,12 @@ macro_rules! with_db {
     };
 }
 
-/// How long a request waits for a free connection before the API answers 503.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
-
 impl Db {
     /// Connects, creating the SQLite file (and its folder) when needed.
-    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+    /// `acquire_timeout` is how long a request waits for a connection
+    /// (a free one, or a new one to an unreachable server) before it is
+    /// answered 503.
+    pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .context("DATABASE_URL is not a valid SQLite URL")?
@@ -65,7 +65,7 @@ impl Db {
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .acquire_timeout(acquire_timeout)
                 .connect_with(options)
                 .await
                 .context("opening the SQLite database")?;
@@ -75,7 +75,7 @@ impl Db {
                 .context("DATABASE_URL is not a valid PostgreSQL URL")?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .acquire_timeout(acquire_timeout)
                 .connect_with(options)
                 .await
                 .context("connecting to PostgreSQL")?;

@@ -30,14 +30,26 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 const REFRESH_COOKIE: &str = "refresh_token";
 
+/// The patterns spell out what `fields` accepts: surrounding white space is
+/// trimmed, control characters are refused.
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterRequest {
     /// 3–30 characters of a-z, 0-9, `_` and `.`; stored lower case.
+    #[schema(
+        pattern = "^[\\t-\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[A-Za-z0-9_.]{3,30}[\\t-\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$"
+    )]
     username: String,
+    /// At most 254 bytes, 64 before the `@`; the domain has a dot.
+    #[schema(
+        max_length = 254,
+        pattern = "^[\\t-\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000@]{1,64}@[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000@.][^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000@]*\\.[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000@]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000@.][\\t-\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*$"
+    )]
     email: String,
-    /// 8–72 bytes.
+    /// 8–72 bytes (bcrypt reads no more).
+    #[schema(min_length = 8, max_length = 72)]
     password: String,
-    /// Defaults to the username.
+    /// At most 50 characters; defaults to the username.
+    #[schema(max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     display_name: Option<String>,
 }
 
@@ -179,12 +191,18 @@ async fn login(
 ) -> ApiResult<Response> {
     state.limits.auth_attempt(ip)?;
     let login = request.login.trim().to_lowercase();
-    let account: Option<(UserId, String)> = with_db!(&state.db, pool => {
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1 OR email = $1")
-            .bind(&login)
-            .fetch_optional(pool)
-            .await?
-    });
+    // No username or e-mail holds a control character (and PostgreSQL
+    // refuses a NUL in a query), so such a login finds nobody.
+    let account: Option<(UserId, String)> = if login.chars().any(char::is_control) {
+        None
+    } else {
+        with_db!(&state.db, pool => {
+            sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1 OR email = $1")
+                .bind(&login)
+                .fetch_optional(pool)
+                .await?
+        })
+    };
     // Failures count against the account (or, for unknown logins, the name
     // tried), whichever address they come from.
     let account_key = match &account {
@@ -306,17 +324,30 @@ async fn signed_in(
         .into_response())
 }
 
-/// The refresh token from a JSON body, else from the cookie.
+/// The refresh token from a JSON body, else from the cookie. An empty body,
+/// `null`, and a missing, null or empty `refresh_token` all defer to the cookie.
 fn refresh_token_from(headers: &HeaderMap, body: &[u8]) -> ApiResult<Option<String>> {
     if !body.iter().all(u8::is_ascii_whitespace) {
-        let request: RefreshRequest = serde_json::from_slice(body).map_err(|e| {
-            if e.is_data() {
-                ApiError::invalid("refresh_token", "must be a string")
-            } else {
-                ApiError::bad_request("malformed_json", "the request body is not valid JSON")
-            }
+        let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
+            ApiError::bad_request("malformed_json", "the request body is not valid JSON")
         })?;
-        if let Some(token) = request.refresh_token.filter(|t| !t.is_empty()) {
+        let request: Option<RefreshRequest> = match value {
+            serde_json::Value::Null => None,
+            object @ serde_json::Value::Object(_) => Some(
+                serde_json::from_value(object)
+                    .map_err(|_| ApiError::invalid("refresh_token", "must be a string"))?,
+            ),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_input",
+                    "the request body must be a JSON object",
+                ))
+            }
+        };
+        if let Some(token) = request
+            .and_then(|r| r.refresh_token)
+            .filter(|t| !t.is_empty())
+        {
             return Ok(Some(token));
         }
     }

@@ -39,7 +39,11 @@ pub struct Comment {
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewComment {
-    /// 1–2,200 characters.
+    /// 1–2,200 characters, not all white space; may span lines.
+    #[schema(
+        max_length = 2200,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     body: String,
 }
 

@@ -16,6 +16,7 @@ use crate::post_columns;
 use crate::routes::posts::{hydrate, Post, PostRow};
 use crate::routes::users;
 use crate::state::AppState;
+use crate::text;
 use crate::with_db;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -185,7 +186,12 @@ async fn tag_posts(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<Post>>> {
     let page = page.parse()?;
-    let tag = tag.trim().trim_start_matches('#').to_lowercase();
+    // Read as a caption's `#tag` is: characters no tag holds (a NUL, which
+    // PostgreSQL would refuse, say) are dropped; if nothing is left, no
+    // post can carry it.
+    let Some(tag) = text::normalize_tag(tag.trim().trim_start_matches('#')) else {
+        return Ok(Json(Page::from_rows(Vec::new(), &page, post_cursor)));
+    };
     let before = page.before();
     // Served by post_hashtags_time (hashtag_id, created_at DESC, post_id DESC).
     let rows: Vec<PostRow> = with_db!(&state.db, pool => {

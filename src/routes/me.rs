@@ -1,14 +1,16 @@
 //! The signed-in user's own account: `GET` and `PATCH /api/me`.
 
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{DefaultBodyLimit, State};
 use serde::Deserialize;
+use utoipa::openapi::schema::{ObjectBuilder, Schema};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
 use crate::db::BeginWrite;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::Json;
+use crate::extract::{Json, Multipart};
 use crate::fields;
 use crate::routes::posts::multipart_error;
 use crate::routes::users::{self, User};
@@ -45,8 +47,13 @@ async fn get_me(State(state): State<AppState>, me: AuthUser) -> ApiResult<Json<U
 #[derive(Deserialize, ToSchema)]
 pub struct UpdateMe {
     /// At most 50 characters.
+    #[schema(max_length = 50, pattern = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     display_name: Option<String>,
     /// At most 150 characters; may span lines.
+    #[schema(
+        max_length = 150,
+        pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
+    )]
     bio: Option<String>,
 }
 
@@ -94,12 +101,29 @@ async fn update_me(
     ))
 }
 
+/// The multipart form of a new avatar, for the API document only.
+pub struct AvatarForm;
+
+impl utoipa::PartialSchema for AvatarForm {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .property(
+                "image",
+                fields::binary_schema().description(Some("A JPEG, PNG, WebP or GIF")),
+            )
+            .required("image")
+            .into()
+    }
+}
+
+impl ToSchema for AvatarForm {}
+
 /// Replaces the caller's avatar (multipart field `image`).
 #[utoipa::path(
     put,
     path = "/api/me/avatar",
     tag = "me",
-    request_body(content_type = "multipart/form-data", description = "One field `image`: a JPEG, PNG, WebP or GIF"),
+    request_body(content = AvatarForm, content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "The updated account", body = User),
         (status = 400, description = "No image field", body = ErrorBody),
@@ -112,7 +136,7 @@ async fn update_me(
 async fn set_avatar(
     State(state): State<AppState>,
     me: AuthUser,
-    mut multipart: Multipart,
+    Multipart(mut multipart): Multipart,
 ) -> ApiResult<Json<User>> {
     let mut image = None;
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {

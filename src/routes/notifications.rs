@@ -9,6 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
+use crate::fields;
 use crate::notification_select;
 use crate::notifications::{Notification, NotificationRow};
 use crate::pagination::{Cursor, Page, PageQuery};
@@ -95,7 +96,8 @@ async fn unread_count(State(state): State<AppState>, me: AuthUser) -> ApiResult<
 #[derive(Deserialize, ToSchema)]
 pub struct MarkRead {
     /// Every notification of the caller with an id up to this one is marked read.
-    up_to_id: i64,
+    #[schema(value_type = i64, minimum = 0)]
+    up_to_id: serde_json::Number,
 }
 
 /// Marks the caller's notifications read, up to an id.
@@ -117,7 +119,8 @@ async fn mark_read(
     me: AuthUser,
     Json(request): Json<MarkRead>,
 ) -> ApiResult<StatusCode> {
-    if request.up_to_id < 0 {
+    let up_to_id = fields::whole_number("up_to_id", &request.up_to_id)?;
+    if up_to_id < 0 {
         return Err(ApiError::invalid("up_to_id", "must not be negative"));
     }
     with_db!(&state.db, pool => {
@@ -125,7 +128,7 @@ async fn mark_read(
             "UPDATE notifications SET read = TRUE WHERE recipient_id = $1 AND id <= $2 AND NOT read",
         )
         .bind(me.id)
-        .bind(request.up_to_id)
+        .bind(up_to_id)
         .execute(pool)
         .await
         .map(drop)?

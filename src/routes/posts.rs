@@ -2,16 +2,18 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use serde::Serialize;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
+use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::{placeholders, BeginWrite, Db, Timestamp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Multipart, Path};
 use crate::fields;
 use crate::ids::{NotificationId, PostId, UserId};
 use crate::media::{public_url, StoredImage};
@@ -177,6 +179,40 @@ async fn load_existing(db: &Db, id: PostId, viewer: Option<UserId>) -> ApiResult
         .ok_or_else(|| ApiError::not_found("post"))
 }
 
+/// The multipart form of a new post, for the API document only:
+/// `read_upload` reads the fields as they stream in.
+pub struct NewPostForm;
+
+impl utoipa::PartialSchema for NewPostForm {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .property(
+                "image",
+                ArrayBuilder::new()
+                    .items(fields::binary_schema())
+                    .min_items(Some(1))
+                    .max_items(Some(MAX_IMAGES))
+                    .description(Some("1–10 files: JPEG, PNG, WebP or GIF")),
+            )
+            .required("image")
+            .property(
+                "caption",
+                fields::text_schema(CAPTION_MAX, true)
+                    .description(Some("Hashtags and @mentions are read from it")),
+            )
+            .property(
+                "alt",
+                ArrayBuilder::new()
+                    .items(fields::text_schema(ALT_MAX, false))
+                    .max_items(Some(MAX_IMAGES))
+                    .description(Some("Alt texts, matched to the images in order")),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for NewPostForm {}
+
 /// A new post as read from the multipart body, before any image is processed.
 struct Upload {
     images: Vec<axum::body::Bytes>,
@@ -184,7 +220,10 @@ struct Upload {
     alts: Vec<String>,
 }
 
-async fn read_upload(mut multipart: Multipart, max_image_bytes: usize) -> ApiResult<Upload> {
+async fn read_upload(
+    Multipart(mut multipart): Multipart,
+    max_image_bytes: usize,
+) -> ApiResult<Upload> {
     let mut upload = Upload {
         images: Vec::new(),
         caption: String::new(),
@@ -254,7 +293,7 @@ pub(crate) fn multipart_error(err: axum::extract::multipart::MultipartError) -> 
     post,
     path = "/api/posts",
     tag = "posts",
-    request_body(content_type = "multipart/form-data", description = "Fields: `image` (1–10 files: JPEG, PNG, WebP or GIF), optional `caption` (≤ 2,200 characters), optional `alt` per image, in order (≤ 1,500 characters each)"),
+    request_body(content = NewPostForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "The new post", body = Post),
         (status = 400, description = "Invalid input; the message names the field", body = ErrorBody),

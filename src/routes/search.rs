@@ -32,7 +32,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, IntoParams)]
 pub struct SearchQuery {
-    /// What to look for (a leading `@` or `#` is ignored).
+    /// What to look for, at most 100 characters; leading `@` and `#` are
+    /// ignored, and something must remain.
+    #[param(required = true, value_type = String, max_length = 100, pattern = "^[ \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]*[@#]*(?:[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000@#]|[ \\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]+[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000])[^\\u0000-\\u001F\\u007F-\\u009F]*$")]
     q: Option<String>,
 }
 
@@ -75,17 +77,17 @@ async fn search(
     _viewer: Option<AuthUser>,
     Query(query): Query<SearchQuery>,
 ) -> ApiResult<Json<SearchResults>> {
-    let q = query
-        .q
-        .as_deref()
-        .map(|q| q.trim().trim_start_matches(['@', '#']).to_lowercase())
-        .filter(|q| !q.is_empty())
-        .ok_or_else(|| ApiError::invalid("q", "must not be empty"))?;
-    if q.chars().count() > MAX_QUERY_CHARS {
+    // The limits apply to `q` as sent, as the API document says.
+    let raw = query.q.unwrap_or_default();
+    if raw.chars().count() > MAX_QUERY_CHARS {
         return Err(ApiError::invalid("q", "must be at most 100 characters"));
     }
-    if q.chars().any(char::is_control) {
+    if raw.chars().any(char::is_control) {
         return Err(ApiError::invalid("q", "contains control characters"));
+    }
+    let q = raw.trim().trim_start_matches(['@', '#']).to_lowercase();
+    if q.is_empty() {
+        return Err(ApiError::invalid("q", "must not be empty"));
     }
     let users = find_users(&state.db, &q).await?;
     let hashtags = find_hashtags(&state.db, &q).await?;

@@ -41,11 +41,6 @@ export function onSessionChange(fn, signal) {
   events.addEventListener('change', (e) => fn(e.detail), { signal });
 }
 
-/** Calls `fn()` after every token refresh (the socket re-authenticates). */
-export function onTokenRefresh(fn, signal) {
-  events.addEventListener('token', () => fn(), { signal });
-}
-
 function emit(type, detail) {
   events.dispatchEvent(new CustomEvent(type, { detail }));
 }
@@ -63,10 +58,12 @@ function adopt(body) {
     token: body.access_token,
     user: body.user,
     expiresAt: Date.now() + body.expires_in * 1000,
+    // Refresh before a call when less than this is left (10 s, or a
+    // quarter of a very short lifetime).
+    margin: Math.min(10_000, body.expires_in * 250),
   };
   markHint(true);
   scheduleRefresh(body.expires_in);
-  emit('token');
   if (fresh) emit('change', session.user);
 }
 
@@ -161,13 +158,14 @@ export async function signUp(fields) {
   return body.user;
 }
 
+/**
+ * Signs out here and in the other tabs. The page forgets the session first,
+ * so its live socket is closed by us rather than refused by the server.
+ */
 export async function signOut() {
-  try {
-    await fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin' });
-  } finally {
-    drop();
-    tabs?.postMessage({ type: 'signed-out' });
-  }
+  drop();
+  tabs?.postMessage({ type: 'signed-out' });
+  await fetch('/api/auth/logout', { method: 'POST', credentials: 'same-origin' });
 }
 
 tabs?.addEventListener('message', (event) => {
@@ -177,7 +175,7 @@ tabs?.addEventListener('message', (event) => {
 
 // A tab that slept past its timer refreshes as soon as it is looked at.
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && session && session.expiresAt - Date.now() < 30_000) {
+  if (document.visibilityState === 'visible' && session && session.expiresAt - Date.now() < session.margin * 3) {
     refresh();
   }
 });
@@ -193,7 +191,7 @@ function withQuery(path, query) {
 }
 
 async function ensureFreshToken() {
-  if (session && session.expiresAt - Date.now() < 10_000) await refresh();
+  if (session && session.expiresAt - Date.now() < session.margin) await refresh();
 }
 
 /**

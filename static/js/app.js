@@ -7,9 +7,9 @@ import { icon } from './icons.js';
 import { notificationsButton, startNotifications, stopNotifications } from './notifications.js';
 import { reload, route, start } from './router.js';
 import { avatar } from './ui/avatar.js';
+import { signOutAndLeave } from './ui/gate.js';
 import { searchBox } from './ui/search.js';
 import { startClock } from './ui/time.js';
-import { toastError } from './ui/toast.js';
 import { loginView, signupView } from './views/auth.js';
 import { composeView } from './views/compose.js';
 import { exploreView } from './views/explore.js';
@@ -65,7 +65,7 @@ function drawFrame() {
       ),
       h(
         'button',
-        { class: 'nav-item nav-signout', type: 'button', onclick: signOut },
+        { class: 'nav-item nav-signout', type: 'button', onclick: signOutAndLeave },
         h('span', { class: 'nav-icon' }, icon('logout')),
         h('span', { class: 'nav-label' }, 'Sign out'),
       ),
@@ -127,14 +127,6 @@ function markCurrentNav() {
     const active = target === '/' ? path === '/' : path === target || path.startsWith(`${target}/`);
     if (active) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
-  }
-}
-
-async function signOut() {
-  try {
-    await api.signOut();
-  } catch (err) {
-    toastError(err);
   }
 }
 

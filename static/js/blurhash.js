@@ -108,8 +108,3 @@ function table(size, components) {
   }
   return out;
 }
-
-/** The average colour of a blurhash as an sRGB `[r, g, b]` triple. */
-export function averageColor(hash) {
-  return parse(hash).colors[0].map(toSrgb);
-}

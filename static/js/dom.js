@@ -60,23 +60,11 @@ export function replace(el, ...children) {
   return el;
 }
 
-/** A DocumentFragment of children. */
-export function frag(...children) {
-  const f = document.createDocumentFragment();
-  appendAll(f, children);
-  return f;
-}
-
 let idCounter = 0;
 /** A document-unique id, for label/aria wiring. */
 export function uid(prefix = 'id') {
   idCounter += 1;
   return `${prefix}-${idCounter}`;
-}
-
-/** Text only visible to screen readers. */
-export function srOnly(text) {
-  return h('span', { class: 'visually-hidden' }, text);
 }
 
 /** Says `text` through the page's polite live region. */

@@ -57,31 +57,32 @@ pub struct TestApp {
     pub state: shutterbug::state::AppState,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
-    pg_cleanup: Option<(String, String)>,
+    /// Dropped after the app, so the app's connections go first.
+    database: Option<PgDatabase>,
 }
 
 impl TestApp {
     /// Starts the app; `None` for PostgreSQL when `TEST_POSTGRES_URL` is unset.
     pub async fn spawn(backend: Backend, settings: &[(&str, &str)]) -> Option<Self> {
+        let database = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(PgDatabase::create().await?),
+        };
+        Some(Self::spawn_on(backend, database, settings).await)
+    }
+
+    /// Starts the app on `database`, or on a fresh SQLite file when `None`.
+    /// `settings` win over everything, `DATABASE_URL` included (to reach
+    /// `database` through a proxy, say).
+    pub async fn spawn_on(
+        backend: Backend,
+        database: Option<PgDatabase>,
+        settings: &[(&str, &str)],
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (database_url, pg_cleanup) = match backend {
-            Backend::Sqlite => (
-                format!("sqlite:{}", dir.path().join("test.db").display()),
-                None,
-            ),
-            Backend::Postgres => {
-                let admin_url = std::env::var("TEST_POSTGRES_URL").ok()?;
-                let name = format!("shutterbug_t_{:016x}", rand::thread_rng().gen::<u64>());
-                let mut admin = PgConnection::connect(&admin_url)
-                    .await
-                    .expect("TEST_POSTGRES_URL must reach PostgreSQL");
-                admin
-                    .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
-                    .await
-                    .expect("create test database");
-                let url = replace_database(&admin_url, &name);
-                (url, Some((admin_url, name)))
-            }
+        let database_url = match &database {
+            Some(database) => database.url.clone(),
+            None => format!("sqlite:{}", dir.path().join("test.db").display()),
         };
 
         let mut vars: HashMap<String, String> = [
@@ -103,6 +104,7 @@ impl TestApp {
         for (k, v) in settings {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
+        let database_url = vars["DATABASE_URL"].clone();
         let config =
             shutterbug::Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
         let app = shutterbug::build(config).await.expect("build app");
@@ -115,7 +117,7 @@ impl TestApp {
         let server = tokio::spawn(shutterbug::serve(app, listener, async {
             let _ = stopped.await;
         }));
-        Some(Self {
+        Self {
             addr,
             client: reqwest::Client::new(),
             backend,
@@ -124,8 +126,8 @@ impl TestApp {
             state,
             stop: Some(stop),
             server: Some(server),
-            pg_cleanup,
-        })
+            database,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -194,29 +196,60 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some((admin_url, name)) = self.pg_cleanup.take() {
-            // Drop is synchronous: drop the database from a thread of its own.
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
-                runtime.block_on(async {
-                    let mut admin = PgConnection::connect(&admin_url).await?;
-                    admin
-                        .execute(
-                            format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str(),
-                        )
-                        .await?;
-                    Ok::<_, sqlx::Error>(())
-                })?;
-                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
-            })
-            .join();
-        }
     }
 }
 
-fn replace_database(url: &str, name: &str) -> String {
+/// A PostgreSQL database of its own, created from `TEST_POSTGRES_URL` and
+/// dropped (with its connections) when this is dropped.
+pub struct PgDatabase {
+    pub url: String,
+    pub admin_url: String,
+    pub name: String,
+}
+
+impl PgDatabase {
+    /// `None` when `TEST_POSTGRES_URL` is unset.
+    pub async fn create() -> Option<Self> {
+        let admin_url = std::env::var("TEST_POSTGRES_URL").ok()?;
+        let name = format!("shutterbug_t_{:016x}", rand::thread_rng().gen::<u64>());
+        let mut admin = PgConnection::connect(&admin_url)
+            .await
+            .expect("TEST_POSTGRES_URL must reach PostgreSQL");
+        admin
+            .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+            .await
+            .expect("create test database");
+        Some(Self {
+            url: replace_database(&admin_url, &name),
+            admin_url,
+            name,
+        })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop is synchronous: drop the database from a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url).await?;
+                admin
+                    .execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
+                    .await?;
+                Ok::<_, sqlx::Error>(())
+            })?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(())
+        })
+        .join();
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+pub fn replace_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, Some(query)),
         None => (url, None),
@@ -378,4 +411,61 @@ pub fn files_under(dir: &std::path::Path) -> Vec<String> {
     }
     found.sort();
     found
+}
+
+/// A TIFF-in-APP1 EXIF block: orientation `orientation` and a GPS position.
+pub fn exif_app1(orientation: u16) -> Vec<u8> {
+    fn entry(tiff: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]) {
+        tiff.extend_from_slice(&tag.to_le_bytes());
+        tiff.extend_from_slice(&kind.to_le_bytes());
+        tiff.extend_from_slice(&count.to_le_bytes());
+        tiff.extend_from_slice(&value);
+    }
+    const SHORT: u16 = 3;
+    const LONG: u16 = 4;
+    const ASCII: u16 = 2;
+    const RATIONAL: u16 = 5;
+    let (ifd0, gps_ifd, rationals) = (8u32, 38u32, 68u32);
+
+    let mut tiff = b"II\x2a\x00".to_vec();
+    tiff.extend_from_slice(&ifd0.to_le_bytes());
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    let [lo, hi] = orientation.to_le_bytes();
+    entry(&mut tiff, 0x0112, SHORT, 1, [lo, hi, 0, 0]);
+    entry(&mut tiff, 0x8825, LONG, 1, gps_ifd.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    assert_eq!(tiff.len() as u32, gps_ifd);
+    tiff.extend_from_slice(&2u16.to_le_bytes());
+    entry(&mut tiff, 0x0001, ASCII, 2, *b"N\0\0\0");
+    entry(&mut tiff, 0x0002, RATIONAL, 3, rationals.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    assert_eq!(tiff.len() as u32, rationals);
+    for (num, den) in [(48u32, 1u32), (51, 1), (2_900, 100)] {
+        tiff.extend_from_slice(&num.to_le_bytes());
+        tiff.extend_from_slice(&den.to_le_bytes());
+    }
+
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend_from_slice(&tiff);
+    let mut segment = vec![0xFF, 0xE1];
+    segment.extend_from_slice(&(payload.len() as u16 + 2).to_be_bytes());
+    segment.extend_from_slice(&payload);
+    segment
+}
+
+/// The markers of a JPEG's header segments, up to the start of scan.
+pub fn jpeg_markers(jpeg: &[u8]) -> Vec<u8> {
+    assert_eq!(&jpeg[..2], [0xFF, 0xD8]);
+    let mut markers = Vec::new();
+    let mut at = 2;
+    while at + 4 <= jpeg.len() {
+        assert_eq!(jpeg[at], 0xFF, "segment at {at}");
+        let marker = jpeg[at + 1];
+        markers.push(marker);
+        if marker == 0xDA {
+            break;
+        }
+        at += 2 + usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+    }
+    markers
 }

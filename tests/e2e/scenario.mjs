@@ -5,9 +5,12 @@
 // ben through search and follows him; ben posts a photo whose caption holds a
 // hashtag and an HTML injection attempt; ana sees the "new post" pill, opens
 // it and likes the post; ben's badge goes up without a reload and his panel
-// says ana liked the post; the caption shows as text and no dialog ever
-// opens; a reload keeps ana signed in. Any page error, console error or
-// dialog fails the run. Screenshots go to SCREENSHOT_DIR.
+// says ana liked the post; his socket is cut (4008) while ana comments and the
+// reconnect replays the comment from `since`, once; the caption shows as text
+// and no dialog ever opens; a reload keeps ana signed in. Along the way: the
+// carousel, tags, comments, profile editing, token renewal, a 401 retried
+// after a refresh, deleting a post, signing out. Any page error, console
+// error or dialog fails the run. Screenshots go to SCREENSHOT_DIR.
 //
 // Usage: BASE_URL=http://127.0.0.1:8080 node scenario.mjs
 // (set ACCESS_TOKEN_TTL to the server's, if 30 s or less, to also check that
@@ -83,6 +86,41 @@ async function launch(name, { width, height, mobile }) {
   });
   people.push(person);
   return person;
+}
+
+/**
+ * Puts the page's WebSocket through a tap that records the auth messages and
+ * notification ids, and can cut the connection with a close code and hold
+ * the next one's messages to the server until released.
+ */
+async function tapLive(person) {
+  const live = { auths: [], notificationIds: [], current: null, hold: null };
+  await person.page.routeWebSocket(/\/api\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    const hold = live.hold?.promise ?? null;
+    live.hold = null;
+    ws.onMessage((message) => {
+      const parsed = JSON.parse(message);
+      if (parsed.type === 'auth') live.auths.push(parsed);
+      if (hold) hold.then(() => server.send(message));
+      else server.send(message);
+    });
+    server.onMessage((message) => {
+      const parsed = JSON.parse(message);
+      if (parsed.type === 'notification') live.notificationIds.push(parsed.notification.id);
+      ws.send(message);
+    });
+    live.current = { ws, server };
+  });
+  live.cut = (code) => {
+    let release;
+    const promise = new Promise((resolve) => { release = resolve; });
+    live.hold = { promise };
+    live.current.ws.close({ code, reason: 'cut by the test' });
+    live.current.server.close();
+    return { release };
+  };
+  person.live = live;
 }
 
 /** Runs `fn` while console errors matching `pattern` are expected (and required). */
@@ -207,6 +245,7 @@ async function main() {
   mkdirSync(SHOTS, { recursive: true });
   const ana = await launch('ana', { width: 1280, height: 900, mobile: false });
   const ben = await launch('ben', { width: 375, height: 812, mobile: true });
+  await tapLive(ben);
 
   await step('pure modules behave (blurhash, captions, times)', async () => {
     await ana.page.goto(`${BASE}/`);
@@ -292,7 +331,11 @@ async function main() {
 
   await step("the blurhash placeholder matches the photo's colours", async () => {
     const hash = created.media[0].blurhash;
-    const average = await ana.page.evaluate(async (h) => (await import('/js/blurhash.js')).averageColor(h), hash);
+    // The DC term is the photo's average colour in linear light.
+    const average = await ana.page.evaluate(async (h) => {
+      const blurhash = await import('/js/blurhash.js');
+      return blurhash.parse(h).colors[0].map(blurhash.toSrgb);
+    }, hash);
     const expected = averageSrgb(480, 360, sunset);
     check(average.every((v, i) => Math.abs(v - expected[i]) <= 12), `blurhash average ${average} vs photo ${expected}`);
   });
@@ -323,12 +366,26 @@ async function main() {
     await ben.page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
   });
 
-  await step('ana comments from the feed card', async () => {
+  await step('ana comments while ben is cut off (4008); he misses nothing on reconnect', async () => {
+    const before = [...ben.live.notificationIds];
+    const sinceWanted = Math.max(...before);
+    const held = ben.live.cut(4008);
+    // ben reconnects at once, but his auth waits until the comment exists.
+    await ben.page.waitForFunction(() => document.documentElement.dataset.live === 'connecting');
     const article = postArticle(ana.page, 'ben');
     await article.getByLabel("Add a comment to ben's post").fill('Lovely light @ben');
     await article.getByRole('button', { name: 'Post', exact: true }).click();
     await article.locator('.comment-preview .comment', { hasText: 'Lovely light' }).waitFor();
     await article.locator('.comment-preview a[href="/u/ben"]', { hasText: '@ben' }).waitFor();
+    held.release();
+    await ben.page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).waitFor();
+    const auth = ben.live.auths.at(-1);
+    check(auth.since === sinceWanted, `reconnected with since=${auth.since}, expected ${sinceWanted}`);
+    const replayed = ben.live.notificationIds.slice(before.length);
+    check(replayed.length > 0 && replayed.every((id) => id > sinceWanted), `replayed after since: ${replayed}`);
+    check(new Set(ben.live.notificationIds).size === ben.live.notificationIds.length, 'no notification twice');
+    const label = await ben.page.getByRole('button', { name: /^Notifications, \d+ unread$/ }).getAttribute('aria-label');
+    check(label === `Notifications, ${replayed.length} unread`, `badge counts the replayed ones: ${label}`);
   });
 
   await step('hashtag links lead to the tag page', async () => {
@@ -399,6 +456,13 @@ async function main() {
     check(srcset?.includes(`${created.media[0].thumbnail_url} 320w`) && srcset.includes(`${created.media[0].url} 480w`), `srcset offers both versions: ${srcset}`);
   });
 
+  await step("ben's followers list shows ana", async () => {
+    await ana.page.getByRole('link', { name: /1 follower/ }).click();
+    await ana.page.waitForURL(`${BASE}/u/ben/followers`);
+    await ana.page.getByRole('heading', { name: 'People following ben' }).waitFor();
+    await ana.page.locator('.user-list a[href="/u/ana"]').waitFor();
+  });
+
   await step('ben shares two more photos', async () => {
     await share(ben, [{ name: 'bubbles.png', color: scenes.bubbles(400, 400), width: 400, height: 400, alt: 'Pastel circles' }], 'Weekend colour study #abstract');
     await share(ben, [{ name: 'peaks.png', color: scenes.mountains(400, 500), width: 400, height: 500, alt: 'Mountain ridge and lake' }], 'Morning hike with @ana #mountains');
@@ -461,7 +525,7 @@ async function main() {
     await ben.page.emulateMedia({ colorScheme: 'light' });
 
     await ben.page.setViewportSize({ width: 320, height: 700 });
-    for (const path of ['/', '/u/ben', `/p/${created.id}`, '/explore', '/new']) {
+    for (const path of ['/', '/u/ben', `/p/${created.id}`, '/explore', '/new', '/tags/pier', '/no/such/page']) {
       await ben.page.goto(`${BASE}${path}`);
       await ben.page.locator('main h1').first().waitFor({ state: 'attached' });
       await settle(ben.page);
@@ -471,9 +535,39 @@ async function main() {
   });
 }
 
+async function afterwards(ben, ana) {
+  await step('ben deletes a post after confirming', async () => {
+    await ben.page.goto(`${BASE}/u/ben`);
+    await ben.page.getByText('3 posts').waitFor();
+    await ben.page.locator('.grid .tile').first().click();
+    await ben.page.getByRole('button', { name: 'Post options' }).click();
+    await ben.page.getByRole('button', { name: 'Delete post' }).click();
+    const confirm = ben.page.getByRole('dialog', { name: 'Delete post?' });
+    await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+    await ben.page.getByText('Post deleted').waitFor();
+    await ben.page.waitForURL(`${BASE}/`);
+    await ben.page.goto(`${BASE}/u/ben`);
+    await ben.page.getByText('2 posts').waitFor();
+  });
+
+  await step('signing out ends the session, also after a reload', async () => {
+    const [logout] = await Promise.all([
+      ana.page.waitForResponse((r) => r.url().endsWith('/api/auth/logout')),
+      ana.page.getByRole('button', { name: 'Sign out' }).click(),
+    ]);
+    check(logout.status() === 204, `logout answered ${logout.status()}`);
+    await ana.page.waitForURL(`${BASE}/`);
+    await ana.page.getByRole('heading', { name: /See the world/ }).waitFor();
+    check((await ana.page.locator('html').getAttribute('data-signed-in')) === 'no', 'signed out');
+    await ana.page.reload();
+    await ana.page.getByRole('heading', { name: /See the world/ }).waitFor();
+  });
+}
+
 let failed = null;
 try {
   await main();
+  await afterwards(people.find((p) => p.name === 'ben'), people.find((p) => p.name === 'ana'));
 } catch (err) {
   failed = err;
   // What each person saw when it went wrong.

@@ -1,8 +1,9 @@
 // Actions that need an account send signed-out visitors to sign in first,
 // and back to where they were afterwards.
 
-import { currentUser } from '../api.js';
+import { currentUser, signOut } from '../api.js';
 import { navigate } from '../router.js';
+import { toastError } from './toast.js';
 
 /** True when signed in; otherwise goes to the sign-in page and returns false. */
 export function requireUser() {
@@ -15,4 +16,16 @@ export function requireUser() {
 export function nextPath(query) {
   const next = query.get('next') ?? '/';
   return next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+/** The sign-out buttons: end the session, then start from the home page. */
+export async function signOutAndLeave() {
+  // signOut forgets the session at once; the server is told meanwhile.
+  const told = signOut();
+  navigate('/');
+  try {
+    await told;
+  } catch (err) {
+    toastError(err, 'Signed out here, but the server could not be told.');
+  }
 }

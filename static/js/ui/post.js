@@ -13,9 +13,12 @@ import { carousel } from './carousel.js';
 import { actionSheet, confirmAction } from './dialog.js';
 import { requireUser } from './gate.js';
 import { ago } from './time.js';
+import { whenVisible } from './visible.js';
 import { toast, toastError } from './toast.js';
 
 const PREVIEW_COMMENTS = 2;
+// Threads up to this long show their newest comments under the card.
+const PREVIEW_SCAN = 20;
 
 /** A link to a profile showing the username. */
 export function userLink(user, className = 'username') {
@@ -181,22 +184,6 @@ export function postCard(initial, { signal, eager = false, detail = false, onCom
     post = { ...post, comment_count: Math.max(0, post.comment_count - 1) };
     paintCommentCount();
   };
-  const recent = post.recent_comments ?? post.latest_comments ?? null;
-  if (!detail) {
-    if (Array.isArray(recent)) {
-      for (const c of recent.slice(-PREVIEW_COMMENTS)) previewList.append(commentLine(c, { postAuthorId: post.author.id, onDeleted }));
-    } else if (post.comment_count > 0 && post.comment_count <= PREVIEW_COMMENTS) {
-      // Comments come oldest first: with two or fewer, the first page is the newest.
-      api
-        .get(`/api/posts/${post.id}/comments`, { query: { limit: PREVIEW_COMMENTS }, signal })
-        .then((page) => {
-          for (const c of page.items) previewList.append(commentLine(c, { postAuthorId: post.author.id, onDeleted }));
-          paintCommentCount();
-        })
-        .catch(() => {});
-    }
-  }
-
   const commentInputId = uid('comment');
   const commentInput = h('textarea', {
     id: commentInputId,
@@ -363,7 +350,32 @@ export function postCard(initial, { signal, eager = false, detail = false, onCom
     signal,
   );
 
+  const recent = post.recent_comments ?? null;
+  const showPreview = (comments) => {
+    for (const c of comments.slice(-PREVIEW_COMMENTS)) {
+      previewList.append(commentLine(c, { postAuthorId: post.author.id, onDeleted }));
+    }
+    paintCommentCount();
+  };
+  function loadPreview() {
+    if (!detail && Array.isArray(recent)) {
+      showPreview(recent);
+    } else if (!detail && post.comment_count > 0) {
+      // Comments are listed oldest first: when one page holds them all, its
+      // tail is the newest. Longer threads keep only "View all N comments".
+      whenVisible(card, () => {
+        api
+          .get(`/api/posts/${post.id}/comments`, { query: { limit: PREVIEW_SCAN }, signal })
+          .then((page) => {
+            if (!page.next_cursor && previewList.children.length === 0) showPreview(page.items);
+          })
+          .catch(() => {});
+      }, signal);
+    }
+  }
+
   paintLikes();
   paintCommentCount();
+  loadPreview();
   return card;
 }

@@ -61,7 +61,6 @@ function feedView(ctx) {
     // Prepending keeps every loaded post (and so the way back down);
     // the browser's scroll anchoring keeps the view steady until we move.
     const nodes = paged.prepend(posts);
-    list.querySelector('.empty')?.remove();
     window.scrollTo({ top: 0, behavior: 'smooth' });
     const firstNew = nodes[0];
     if (firstNew) {

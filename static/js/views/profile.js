@@ -6,7 +6,7 @@ import { h, replace } from '../dom.js';
 import { compactCount, plural } from '../format.js';
 import { icon } from '../icons.js';
 import { avatar } from '../ui/avatar.js';
-import { requireUser } from '../ui/gate.js';
+import { requireUser, signOutAndLeave } from '../ui/gate.js';
 import { gridList, gridTile } from '../ui/grid.js';
 import { emptyState, errorBlock, loadingBlock, page, pageTitle } from '../ui/page.js';
 import { pager } from '../ui/pager.js';
@@ -61,7 +61,7 @@ function profileHeader(initial) {
       'div',
       { class: 'profile-actions' },
       h('a', { class: 'btn btn-secondary', href: '/settings' }, 'Edit profile'),
-      h('button', { class: 'btn btn-ghost', type: 'button', onclick: () => api.signOut().catch(toastError) }, icon('logout'), 'Sign out'),
+      h('button', { class: 'btn btn-ghost', type: 'button', onclick: signOutAndLeave }, icon('logout'), 'Sign out'),
     );
   } else {
     const follow = h('button', { class: 'btn follow-btn', type: 'button' });
