@@ -180,7 +180,9 @@ async fn loadtest(args: &[&str]) -> String {
 /// Every denormalised counter matches the rows it counts, and every media
 /// row points at a file that exists.
 async fn check_consistency(database_url: &str, uploads: &Path) {
-    let db = shutterbug::db::Db::connect(database_url).await.unwrap();
+    let db = shutterbug::db::Db::connect(database_url, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
     let checks: [(&str, &str, Option<i64>); 9] = [
         ("users", "SELECT COUNT(*) FROM users", Some(USERS as i64)),
         ("posts", "SELECT COUNT(*) FROM posts", Some(POSTS as i64)),

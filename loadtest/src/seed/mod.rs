@@ -160,7 +160,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     time_text(params.now).context("--now is too late")?;
 
     let started = Instant::now();
-    let db = shutterbug::db::Db::connect(&args.database_url).await?;
+    let db = shutterbug::db::Db::connect(&args.database_url, Duration::from_secs(30)).await?;
     db.migrate().await?;
     db.close().await;
     let mut sink = Sink::open(&args.database_url).await?;
