@@ -193,28 +193,18 @@ async fn followers(
     Path(username): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<ShortUser>>> {
-    let page = page.parse()?;
-    let user = user_id(&state.db, &username).await?;
-    let before = page.before();
     // Served by follows_followers (followee_id, created_at DESC, follower_id DESC).
-    let rows: Vec<FollowRow> = with_db!(&state.db, pool => {
-        sqlx::query_as(
-            "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
-             FROM follows f JOIN users u ON u.id = f.follower_id
-             WHERE f.followee_id = $1 AND (f.created_at, f.follower_id) < ($2, $3)
-             ORDER BY f.created_at DESC, f.follower_id DESC
-             LIMIT $4",
-        )
-        .bind(user)
-        .bind(before.at)
-        .bind(before.id)
-        .bind(page.fetch_limit())
-        .fetch_all(pool)
-        .await?
-    });
-    Ok(Json(
-        Page::from_rows(rows, &page, FollowRow::cursor).map(FollowRow::into_short),
-    ))
+    follow_page(
+        &state,
+        &username,
+        page,
+        "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
+         FROM follows f JOIN users u ON u.id = f.follower_id
+         WHERE f.followee_id = $1 AND (f.created_at, f.follower_id) < ($2, $3)
+         ORDER BY f.created_at DESC, f.follower_id DESC
+         LIMIT $4",
+    )
+    .await
 }
 
 /// Whom a user follows, most recent first.
@@ -238,24 +228,39 @@ async fn following(
     Path(username): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<ShortUser>>> {
-    let page = page.parse()?;
-    let user = user_id(&state.db, &username).await?;
-    let before = page.before();
     // Served by follows_following (follower_id, created_at DESC, followee_id DESC).
+    follow_page(
+        &state,
+        &username,
+        page,
+        "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
+         FROM follows f JOIN users u ON u.id = f.followee_id
+         WHERE f.follower_id = $1 AND (f.created_at, f.followee_id) < ($2, $3)
+         ORDER BY f.created_at DESC, f.followee_id DESC
+         LIMIT $4",
+    )
+    .await
+}
+
+/// One page of either side of a user's follow graph; `sql` takes the user,
+/// the cursor's time and id, and the row limit.
+async fn follow_page(
+    state: &AppState,
+    username: &str,
+    page: PageQuery,
+    sql: &'static str,
+) -> ApiResult<Json<Page<ShortUser>>> {
+    let page = page.parse()?;
+    let user = user_id(&state.db, username).await?;
+    let before = page.before();
     let rows: Vec<FollowRow> = with_db!(&state.db, pool => {
-        sqlx::query_as(
-            "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
-             FROM follows f JOIN users u ON u.id = f.followee_id
-             WHERE f.follower_id = $1 AND (f.created_at, f.followee_id) < ($2, $3)
-             ORDER BY f.created_at DESC, f.followee_id DESC
-             LIMIT $4",
-        )
-        .bind(user)
-        .bind(before.at)
-        .bind(before.id)
-        .bind(page.fetch_limit())
-        .fetch_all(pool)
-        .await?
+        sqlx::query_as(sql)
+            .bind(user)
+            .bind(before.at)
+            .bind(before.id)
+            .bind(page.fetch_limit())
+            .fetch_all(pool)
+            .await?
     });
     Ok(Json(
         Page::from_rows(rows, &page, FollowRow::cursor).map(FollowRow::into_short),
