@@ -311,7 +311,20 @@ async fn create_post(
 ) -> ApiResult<(StatusCode, Json<Post>)> {
     state.limits.write(me.id)?;
     let upload = read_upload(multipart, state.media.max_image_bytes()).await?;
+    // Once the upload is in, finish it in a task of its own: a client that
+    // hangs up now must not cancel us between writing files and committing
+    // (which would leave files no row points at).
+    let post = tokio::spawn(publish_upload(state, me.id, upload))
+        .await
+        .map_err(|e| {
+            ApiError::Internal(anyhow::Error::new(e).context("publishing task failed"))
+        })??;
+    Ok((StatusCode::CREATED, Json(post)))
+}
 
+/// Stores the images, writes the post, then announces it. On any failure
+/// the files already written are removed.
+async fn publish_upload(state: AppState, author: UserId, upload: Upload) -> ApiResult<Post> {
     let mut stored: Vec<StoredImage> = Vec::with_capacity(upload.images.len());
     for image in upload.images {
         match state.media.store_post_image(image).await {
@@ -326,12 +339,12 @@ async fn create_post(
         }
     }
 
-    match insert_post(&state.db, me.id, &upload.caption, &upload.alts, &stored).await {
+    match insert_post(&state.db, author, &upload.caption, &upload.alts, &stored).await {
         Ok((post_id, notified)) => {
             notifications::publish(&state, notified).await;
-            let post = load_existing(&state.db, post_id, Some(me.id)).await?;
+            let post = load_existing(&state.db, post_id, Some(author)).await?;
             realtime::publish_post(&state, post.clone());
-            Ok((StatusCode::CREATED, Json(post)))
+            Ok(post)
         }
         Err(e) => {
             // The transaction rolled back: leave no orphan files either.
