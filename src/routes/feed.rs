@@ -8,9 +8,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
 use crate::db::Db;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
-use crate::ids::UserId;
 use crate::pagination::{Cursor, Page, PageQuery, PageRequest};
 use crate::post_columns;
 use crate::routes::posts::{hydrate, Post, PostRow};
@@ -237,11 +236,7 @@ async fn user_posts(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<Post>>> {
     let page = page.parse()?;
-    let username = users::username_in_path(&username)?;
-    let author: UserId = users::find_by_username(&state.db, &username, None)
-        .await?
-        .map(|row| row.id())
-        .ok_or_else(|| ApiError::not_found("user"))?;
+    let author = users::id_by_username(&state.db, &username).await?;
     let before = page.before();
     // Served by posts_author_time (author_id, created_at DESC, id DESC).
     let rows: Vec<PostRow> = with_db!(&state.db, pool => {

@@ -22,18 +22,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(following))
 }
 
-/// The id of the user named in the path, or 404.
-async fn user_id(db: &Db, username: &str) -> ApiResult<UserId> {
-    let username = users::username_in_path(username)?;
-    let id: Option<UserId> = with_db!(db, pool => {
-        sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
-            .bind(username.as_str())
-            .fetch_optional(pool)
-            .await?
-    });
-    id.ok_or_else(|| ApiError::not_found("user"))
-}
-
 async fn profile(db: &Db, id: UserId, viewer: UserId) -> ApiResult<Json<User>> {
     let row = users::find_by_id(db, id, Some(viewer))
         .await?
@@ -62,7 +50,7 @@ async fn follow(
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
     state.limits.write(me.id)?;
-    let target = user_id(&state.db, &username).await?;
+    let target = users::id_by_username(&state.db, &username).await?;
     if target == me.id {
         return Err(ApiError::bad_request(
             "cannot_follow_self",
@@ -121,7 +109,7 @@ async fn unfollow(
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
     state.limits.write(me.id)?;
-    let target = user_id(&state.db, &username).await?;
+    let target = users::id_by_username(&state.db, &username).await?;
     with_db!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;
         let removed = sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
@@ -251,7 +239,7 @@ async fn follow_page(
     sql: &'static str,
 ) -> ApiResult<Json<Page<ShortUser>>> {
     let page = page.parse()?;
-    let user = user_id(&state.db, username).await?;
+    let user = users::id_by_username(&state.db, username).await?;
     let before = page.before();
     let rows: Vec<FollowRow> = with_db!(&state.db, pool => {
         sqlx::query_as(sql)

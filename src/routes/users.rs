@@ -64,10 +64,6 @@ pub(crate) struct UserRow {
 }
 
 impl UserRow {
-    pub fn id(&self) -> UserId {
-        self.id
-    }
-
     /// The public view; `viewer` decides whether `followed_by_me` is shown.
     pub fn into_user(self, viewer: Option<UserId>) -> User {
         User {
@@ -162,6 +158,18 @@ pub(crate) async fn ids_of(db: &Db, names: &[Username]) -> ApiResult<Vec<UserId>
         }
         query.fetch_all(pool).await?
     }))
+}
+
+/// The id of the user named in a `{username}` path segment, or 404.
+pub(crate) async fn id_by_username(db: &Db, raw: &str) -> ApiResult<UserId> {
+    let username = username_in_path(raw)?;
+    let id: Option<UserId> = with_db!(db, pool => {
+        sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username.as_str())
+            .fetch_optional(pool)
+            .await?
+    });
+    id.ok_or_else(|| ApiError::not_found("user"))
 }
 
 /// Parses a `{username}` path segment; a name that cannot exist is a 404.
