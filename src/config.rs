@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
+use crate::limits::{Rate, Settings};
+
 /// The whole configuration of one server process.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -36,8 +38,8 @@ pub struct Config {
     pub ws_ping_interval: Duration,
     /// Events that may wait for one live socket before it counts as too slow.
     pub ws_queue_capacity: usize,
-    /// `RATE_LIMITS=off` turns the abuse limits off (load tests, benchmarks).
-    pub rate_limits: bool,
+    /// The abuse limits; `None` when `RATE_LIMITS=off` (load tests, benchmarks).
+    pub rate_limits: Option<crate::limits::Settings>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Requests handled at once; the excess is answered 503 at once.
@@ -131,7 +133,7 @@ impl Config {
             ws_auth_timeout: duration(&var, "WS_AUTH_TIMEOUT", Duration::from_secs(10))?,
             ws_ping_interval: duration(&var, "WS_PING_INTERVAL", Duration::from_secs(30))?,
             ws_queue_capacity: parse(&var, "WS_QUEUE_CAPACITY", 256usize)?.max(1),
-            rate_limits: switch(&var, "RATE_LIMITS", true)?,
+            rate_limits: rate_limits(&var)?,
             trusted_proxies: var("TRUSTED_PROXIES")
                 .map(|v| {
                     v.split(',')
@@ -169,6 +171,32 @@ where
             .parse()
             .map_err(|e| anyhow::anyhow!("{key}={raw:?} is not valid: {e}")),
     }
+}
+
+/// `RATE_LIMITS` switches the limits; the other variables tune them.
+fn rate_limits(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<Settings>> {
+    if !switch(var, "RATE_LIMITS", true)? {
+        return Ok(None);
+    }
+    let defaults = Settings::default();
+    let rate = |key: &str, default: Rate| match var(key) {
+        None => Ok(default),
+        Some(raw) => Rate::parse(&raw, parse_duration)
+            .filter(|r| r.per_second.is_finite())
+            .with_context(|| {
+                format!("{key}={raw:?} is not a rate like 30,2s (a burst, then one per interval)")
+            }),
+    };
+    let failed_logins = parse(var, "LOGIN_FAILURE_LIMIT", defaults.failed_logins)?;
+    if failed_logins == 0 {
+        bail!("LOGIN_FAILURE_LIMIT must be at least 1");
+    }
+    Ok(Some(Settings {
+        auth_per_ip: rate("AUTH_RATE_LIMIT", defaults.auth_per_ip)?,
+        writes_per_user: rate("WRITE_RATE_LIMIT", defaults.writes_per_user)?,
+        failed_logins,
+        failed_login_window: duration(var, "LOGIN_FAILURE_WINDOW", defaults.failed_login_window)?,
+    }))
 }
 
 /// Reads `on`/`off` (also `true`/`false`, `1`/`0`).
@@ -245,10 +273,46 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("RATE_LIMITS", "maybe"),
             ("TRUSTED_PROXIES", "10.0.0.1,proxy"),
+            ("AUTH_RATE_LIMIT", "30"),
+            ("WRITE_RATE_LIMIT", "0,1s"),
+            ("WRITE_RATE_LIMIT", "10,0s"),
+            ("LOGIN_FAILURE_LIMIT", "0"),
+            ("LOGIN_FAILURE_WINDOW", "forever"),
         ] {
             let err = config(&[(key, value)]).unwrap_err().to_string();
             assert!(err.contains(key), "{err}");
         }
+    }
+
+    #[test]
+    fn rate_limits_are_on_by_default_and_tunable() {
+        assert_eq!(config(&[]).unwrap().rate_limits, Some(Settings::default()));
+        assert_eq!(config(&[("RATE_LIMITS", "off")]).unwrap().rate_limits, None);
+        let tuned = config(&[
+            ("AUTH_RATE_LIMIT", "5,10s"),
+            ("WRITE_RATE_LIMIT", "1000, 100ms"),
+            ("LOGIN_FAILURE_LIMIT", "3"),
+            ("LOGIN_FAILURE_WINDOW", "1h"),
+        ])
+        .unwrap()
+        .rate_limits
+        .unwrap();
+        assert_eq!(
+            tuned.auth_per_ip,
+            Rate {
+                burst: 5.0,
+                per_second: 0.1
+            }
+        );
+        assert_eq!(
+            tuned.writes_per_user,
+            Rate {
+                burst: 1000.0,
+                per_second: 10.0
+            }
+        );
+        assert_eq!(tuned.failed_logins, 3);
+        assert_eq!(tuned.failed_login_window, Duration::from_secs(3600));
     }
 
     #[test]

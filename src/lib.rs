@@ -28,6 +28,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
+use tokio::time::Instant;
 
 pub use config::Config;
 use state::{AppState, Shared};
@@ -58,6 +59,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         hub: realtime::Hub::new(config.ws_queue_capacity),
         limits: limits::Limits::new(config.rate_limits),
         metrics: metrics::Metrics::default(),
+        tasks: tokio_util::task::TaskTracker::new(),
         db,
         config,
     });
@@ -65,8 +67,9 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     Ok(App { router, state })
 }
 
-/// Serves `app` until `shutdown` resolves, then lets in-flight requests
-/// finish for at most the configured shutdown timeout and closes the pool.
+/// Serves `app` until `shutdown` resolves, then lets in-flight requests and
+/// detached writes finish, closes live sockets and the pool, all within one
+/// shutdown timeout.
 pub async fn serve(
     app: App,
     listener: TcpListener,
@@ -74,7 +77,8 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let App { router, state } = app;
     let hub = state.hub.clone();
-    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let grace = state.config.shutdown_timeout;
+    let (deadline_tx, deadline_rx) = tokio::sync::watch::channel(None);
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -82,18 +86,31 @@ pub async fn serve(
     .with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests, closing live sockets");
+        let _ = deadline_tx.send(Some(Instant::now() + grace));
         hub.close_all(realtime::close::GOING_AWAY);
-        let _ = stopping_tx.send(true);
     });
 
-    let grace = state.config.shutdown_timeout;
+    let mut stopping = deadline_rx.clone();
     let deadline = async move {
-        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
-        tokio::time::sleep(grace).await;
+        let deadline = stopping.wait_for(Option::is_some).await.map(|d| *d);
+        if let Ok(Some(deadline)) = deadline {
+            tokio::time::sleep_until(deadline).await;
+        }
     };
     tokio::select! {
         result = server => result.context("server error")?,
         () = deadline => tracing::warn!("shutdown timeout reached; dropping unfinished requests"),
+    }
+    // Set by now, unless the server stopped without being asked to.
+    let deadline = deadline_rx
+        .borrow()
+        .unwrap_or_else(|| Instant::now() + grace);
+    state.tasks.close();
+    if tokio::time::timeout_at(deadline, state.tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("shutdown timeout reached; abandoning unfinished uploads");
     }
     // Upgraded sockets outlive the HTTP server; give them a moment to send
     // their close frames.
@@ -102,7 +119,7 @@ pub async fn serve(
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
     };
-    let _ = tokio::time::timeout(state.config.shutdown_timeout, sockets_closed).await;
+    let _ = tokio::time::timeout_at(deadline, sockets_closed).await;
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())

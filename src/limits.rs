@@ -19,29 +19,61 @@ use crate::ids::UserId;
 use crate::state::AppState;
 
 /// A token bucket: `burst` requests at once, refilled at `per_second`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rate {
     pub burst: f64,
     pub per_second: f64,
 }
 
-/// Sign-up, sign-in and refresh, per client address: 30 at once, then one
-/// every two seconds.
-pub const AUTH_PER_IP: Rate = Rate {
-    burst: 30.0,
-    per_second: 0.5,
-};
+impl Rate {
+    /// Reads `BURST,INTERVAL`: `30,2s` is 30 at once, then one every 2 s.
+    pub fn parse(s: &str, parse_interval: impl Fn(&str) -> Option<Duration>) -> Option<Self> {
+        let (burst, interval) = s.split_once(',')?;
+        let burst: u32 = burst.trim().parse().ok().filter(|b| *b > 0)?;
+        let interval = parse_interval(interval.trim())?;
+        Some(Self {
+            burst: f64::from(burst),
+            per_second: 1.0 / interval.as_secs_f64(),
+        })
+    }
 
-/// Posts, comments, likes and follows, per account: 120 at once, then two a
-/// second, which no person keeps up but a script does.
-pub const WRITES_PER_USER: Rate = Rate {
-    burst: 120.0,
-    per_second: 2.0,
-};
+    /// How long an untouched bucket takes to fill up again.
+    fn refill_time(self) -> Duration {
+        Duration::from_secs_f64(self.burst / self.per_second)
+    }
+}
 
-/// Failed sign-ins allowed per account within [`FAILED_LOGIN_WINDOW`].
-pub const FAILED_LOGINS: u32 = 10;
-pub const FAILED_LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The limit values; every one is configurable (see the README).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    /// Sign-up, sign-in and refresh, per client address.
+    pub auth_per_ip: Rate,
+    /// Posts, comments, likes and follows, per account.
+    pub writes_per_user: Rate,
+    /// Failed sign-ins allowed per account within `failed_login_window`.
+    pub failed_logins: u32,
+    pub failed_login_window: Duration,
+}
+
+impl Default for Settings {
+    /// Limits no person reaches but a script does: 30 sign-ins at once then
+    /// one every 2 s per address; 120 writes at once then 2 a second per
+    /// account; 10 failed sign-ins per account in 15 minutes.
+    fn default() -> Self {
+        Self {
+            auth_per_ip: Rate {
+                burst: 30.0,
+                per_second: 0.5,
+            },
+            writes_per_user: Rate {
+                burst: 120.0,
+                per_second: 2.0,
+            },
+            failed_logins: 10,
+            failed_login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
 
 #[derive(Clone)]
 pub struct Limits {
@@ -49,6 +81,7 @@ pub struct Limits {
 }
 
 struct Inner {
+    settings: Settings,
     auth_by_ip: DashMap<IpAddr, Bucket>,
     writes_by_user: DashMap<UserId, Bucket>,
     failed_logins: DashMap<String, Failures>,
@@ -67,11 +100,12 @@ struct Failures {
 }
 
 impl Limits {
-    /// `enabled: false` (`RATE_LIMITS=off`) turns every limit off, for load
-    /// tests and benchmarks.
-    pub fn new(enabled: bool) -> Self {
-        let inner = enabled.then(|| {
+    /// `None` (`RATE_LIMITS=off`) turns every limit off, for load tests and
+    /// benchmarks.
+    pub fn new(settings: Option<Settings>) -> Self {
+        let inner = settings.map(|settings| {
             Arc::new(Inner {
+                settings,
                 auth_by_ip: DashMap::new(),
                 writes_by_user: DashMap::new(),
                 failed_logins: DashMap::new(),
@@ -85,7 +119,7 @@ impl Limits {
     /// Charges one sign-up, sign-in or refresh to a client address.
     pub fn auth_attempt(&self, ip: IpAddr) -> Result<(), ApiError> {
         match &self.inner {
-            Some(inner) => take(&inner.auth_by_ip, ip, AUTH_PER_IP),
+            Some(inner) => take(&inner.auth_by_ip, ip, inner.settings.auth_per_ip),
             None => Ok(()),
         }
     }
@@ -93,7 +127,7 @@ impl Limits {
     /// Charges one write to an account.
     pub fn write(&self, user: UserId) -> Result<(), ApiError> {
         match &self.inner {
-            Some(inner) => take(&inner.writes_by_user, user, WRITES_PER_USER),
+            Some(inner) => take(&inner.writes_by_user, user, inner.settings.writes_per_user),
             None => Ok(()),
         }
     }
@@ -107,10 +141,11 @@ impl Limits {
         let Some(failures) = inner.failed_logins.get(account).map(|f| *f) else {
             return Ok(());
         };
+        let window = inner.settings.failed_login_window;
         let elapsed = failures.since.elapsed();
-        if failures.count >= FAILED_LOGINS && elapsed < FAILED_LOGIN_WINDOW {
+        if failures.count >= inner.settings.failed_logins && elapsed < window {
             return Err(ApiError::RateLimited {
-                retry_after: FAILED_LOGIN_WINDOW - elapsed,
+                retry_after: window - elapsed,
             });
         }
         Ok(())
@@ -125,7 +160,7 @@ impl Limits {
                     count: 0,
                     since: Instant::now(),
                 });
-            if entry.since.elapsed() >= FAILED_LOGIN_WINDOW {
+            if entry.since.elapsed() >= inner.settings.failed_login_window {
                 *entry = Failures {
                     count: 0,
                     since: Instant::now(),
@@ -154,16 +189,18 @@ impl Limits {
             loop {
                 every_minute.tick().await;
                 let Some(inner) = weak.upgrade() else { return };
-                let refilled = |rate: Rate| Duration::from_secs_f64(rate.burst / rate.per_second);
+                let settings = inner.settings;
+                let auth_idle = settings.auth_per_ip.refill_time();
+                let writes_idle = settings.writes_per_user.refill_time();
                 inner
                     .auth_by_ip
-                    .retain(|_, b| b.updated.elapsed() < refilled(AUTH_PER_IP));
+                    .retain(|_, b| b.updated.elapsed() < auth_idle);
                 inner
                     .writes_by_user
-                    .retain(|_, b| b.updated.elapsed() < refilled(WRITES_PER_USER));
+                    .retain(|_, b| b.updated.elapsed() < writes_idle);
                 inner
                     .failed_logins
-                    .retain(|_, f| f.since.elapsed() < FAILED_LOGIN_WINDOW);
+                    .retain(|_, f| f.since.elapsed() < settings.failed_login_window);
             }
         });
     }
@@ -234,7 +271,7 @@ mod tests {
 
     #[tokio::test]
     async fn buckets_allow_a_burst_then_say_when_to_retry() {
-        let limits = Limits::new(true);
+        let limits = Limits::new(Some(Settings::default()));
         let ip: IpAddr = [10, 0, 0, 1].into();
         for _ in 0..30 {
             limits.auth_attempt(ip).unwrap();
@@ -251,8 +288,11 @@ mod tests {
 
     #[tokio::test]
     async fn failed_logins_lock_the_account_until_a_success() {
-        let limits = Limits::new(true);
-        for _ in 0..FAILED_LOGINS {
+        let limits = Limits::new(Some(Settings {
+            failed_logins: 3,
+            ..Settings::default()
+        }));
+        for _ in 0..3 {
             limits.login_allowed("ana").unwrap();
             limits.login_failed("ana");
         }
@@ -264,7 +304,7 @@ mod tests {
 
     #[tokio::test]
     async fn off_means_off() {
-        let limits = Limits::new(false);
+        let limits = Limits::new(None);
         for _ in 0..1000 {
             limits.write(UserId(1)).unwrap();
         }

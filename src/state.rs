@@ -1,12 +1,16 @@
 //! What every handler can reach: the database, settings, credentials,
 //! media storage and the live-session hub.
 
+use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;
+
+use tokio_util::task::TaskTracker;
 
 use crate::auth::{PasswordHasher, Sessions, TokenKeys};
 use crate::config::Config;
 use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
 use crate::limits::Limits;
 use crate::media::MediaStore;
 use crate::metrics::Metrics;
@@ -26,11 +30,26 @@ pub struct Shared {
     pub hub: Hub,
     pub limits: Limits,
     pub metrics: Metrics,
+    /// Work that must run to its end even if its request is dropped;
+    /// shutdown waits for it.
+    pub tasks: TaskTracker,
 }
 
 impl AppState {
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
+    }
+
+    /// Runs `work` in a task of its own and waits for it. A client hanging
+    /// up cancels only the wait, never the work, so a write that has stored
+    /// files always reaches its commit or its clean-up; shutdown waits too.
+    pub async fn finish_detached<T: Send + 'static>(
+        &self,
+        work: impl Future<Output = ApiResult<T>> + Send + 'static,
+    ) -> ApiResult<T> {
+        self.tasks.spawn(work).await.map_err(|e| {
+            ApiError::Internal(anyhow::Error::new(e).context("a detached task failed"))
+        })?
     }
 }
 

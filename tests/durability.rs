@@ -1,7 +1,6 @@
-//! Durability: what the API has confirmed survives a crash. The real
-//! `shutterbug` binary creates an account, a post and a like, is killed with
-//! SIGKILL the moment the answers arrive, and is started again on the same
-//! data: all three are still there.
+//! Durability: what the API has confirmed survives a crash, and a SIGTERM
+//! under load finishes what is in flight and leaves nothing half-written.
+//! Both run the real `shutterbug` binary and start it again on the same data.
 
 mod common;
 
@@ -10,9 +9,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{png, read, PgDatabase};
+use common::{files_under, png, read, PgDatabase};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 /// One run of the server binary; killed (SIGKILL) when dropped.
 struct Server {
@@ -36,6 +37,7 @@ impl Server {
             .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
             .env("BCRYPT_COST", "4")
             .env("RATE_LIMITS", "off")
+            .env("SHUTDOWN_TIMEOUT", "30s")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -75,6 +77,55 @@ impl Server {
             request = request.bearer_auth(token);
         }
         read(request.send().await.expect("request")).await
+    }
+
+    /// SIGTERM: the graceful shutdown starts.
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits for the process to end by itself and says how it ended.
+    async fn exit_status(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll the server") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not stop in {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn register(&self, username: &str) -> String {
+        let (status, body) = self
+            .post_json(
+                "/api/auth/register",
+                None,
+                json!({"username": username, "email": format!("{username}@example.com"), "password": format!("password-{username}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    async fn get_json(&self, path: &str, token: &str) -> Value {
+        let response = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let (status, body) = read(response).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        body
     }
 
     /// SIGKILL: no graceful shutdown, no flushing beyond what was committed.
@@ -169,6 +220,205 @@ async fn confirmed_writes_survive_a_crash(database_url: &str) {
     assert_eq!(response.status(), StatusCode::OK);
     let bytes = response.bytes().await.expect("media bytes");
     assert!(bytes.starts_with(&[0xFF, 0xD8, 0xFF]), "not a JPEG");
+}
+
+/// A photo post written by hand on a raw connection, so the test decides
+/// when each half of the body goes out.
+struct RawUpload {
+    head_and_first_half: Vec<u8>,
+    second_half: Vec<u8>,
+}
+
+impl RawUpload {
+    fn new(token: &str, caption: &str, image: &[u8]) -> Self {
+        let boundary = "shutterbug-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\ncontent-disposition: form-data; name=\"caption\"\r\n\r\n{caption}\r\n\
+             --{boundary}\r\ncontent-disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\
+             content-type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(image);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut request = format!(
+            "POST /api/posts HTTP/1.1\r\nhost: localhost\r\nauthorization: Bearer {token}\r\n\
+             content-type: multipart/form-data; boundary={boundary}\r\n\
+             content-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        let second_half = body.split_off(body.len() / 2);
+        request.extend_from_slice(&body);
+        Self {
+            head_and_first_half: request,
+            second_half,
+        }
+    }
+}
+
+/// The status line and JSON body of a raw HTTP/1.1 answer (`connection: close`).
+async fn read_raw_response(mut stream: TcpStream) -> (u16, Value) {
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read the answer");
+    let text = String::from_utf8_lossy(&raw);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {text}"));
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// SIGTERM arrives while uploads are half sent, one upload is being
+/// processed for a client that already hung up, and comments stream in.
+/// The half-sent uploads complete with 201, the server exits cleanly, and on
+/// restart every confirmed write is there, every post has its media, every
+/// file on disk belongs to a post and no comment exists that was not confirmed.
+async fn sigterm_lets_work_in_flight_finish(database_url: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut server = Server::start(database_url, dir.path(), "first.log").await;
+    let token = server.register("ana").await;
+    let port = server.base.rsplit(':').next().expect("port").to_owned();
+    let addr = format!("127.0.0.1:{port}");
+    let photo = png(1200, 900);
+
+    let target = {
+        let form = reqwest::multipart::Form::new().part(
+            "image",
+            reqwest::multipart::Part::bytes(png(40, 30)).file_name("a.png"),
+        );
+        let response = server
+            .client
+            .post(server.url("/api/posts"))
+            .bearer_auth(&token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("post");
+        let (status, post) = read(response).await;
+        assert_eq!(status, StatusCode::CREATED, "{post}");
+        post["id"].as_i64().expect("post id")
+    };
+
+    // Comments from four clients until the server goes away; each counts
+    // the comments confirmed to it.
+    let commenters: Vec<_> = (0..4)
+        .map(|k| {
+            let client = reqwest::Client::new();
+            let url = server.url(&format!("/api/posts/{target}/comments"));
+            let token = token.clone();
+            tokio::spawn(async move {
+                let mut confirmed = 0u32;
+                for i in 0.. {
+                    let sent = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&json!({"body": format!("comment {k}/{i}")}))
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(response) if response.status() == StatusCode::CREATED => confirmed += 1,
+                        Ok(response) => panic!("comment answered {}", response.status()),
+                        Err(_) => break,
+                    }
+                }
+                confirmed
+            })
+        })
+        .collect();
+
+    let mut half_sent = Vec::new();
+    for k in 0..3 {
+        let upload = RawUpload::new(&token, &format!("half sent {k}"), &photo);
+        let mut stream = TcpStream::connect(&addr).await.expect("connect");
+        stream
+            .write_all(&upload.head_and_first_half)
+            .await
+            .expect("send the first half");
+        half_sent.push((stream, upload.second_half));
+    }
+    let abandoned = RawUpload::new(&token, "the client hung up", &photo);
+    let mut stream = TcpStream::connect(&addr).await.expect("connect");
+    stream
+        .write_all(&abandoned.head_and_first_half)
+        .await
+        .expect("send");
+    stream
+        .write_all(&abandoned.second_half)
+        .await
+        .expect("send");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(stream);
+
+    server.terminate();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        TcpStream::connect(&addr).await.is_err(),
+        "a stopping server accepts no new connections"
+    );
+    let mut confirmed_posts = vec![target];
+    for (mut stream, rest) in half_sent {
+        stream.write_all(&rest).await.expect("send the second half");
+        let (status, post) = read_raw_response(stream).await;
+        assert_eq!(status, 201, "an upload in flight at SIGTERM: {post}");
+        confirmed_posts.push(post["id"].as_i64().expect("post id"));
+    }
+    let status = server.exit_status(Duration::from_secs(30)).await;
+    assert!(status.success(), "the server exited with {status}");
+    let mut confirmed_comments = 0;
+    for commenter in commenters {
+        confirmed_comments += commenter.await.expect("commenter");
+    }
+    assert!(confirmed_comments > 0, "the comments ran during the test");
+
+    // The signing key lives in the data directory: the token still works.
+    let server = Server::start(database_url, dir.path(), "second.log").await;
+    let grid = server
+        .get_json("/api/users/ana/posts?limit=50", &token)
+        .await;
+    let posts = grid["items"].as_array().expect("posts");
+    let mut media_count = 0;
+    for post in posts {
+        let media = post["media"].as_array().expect("media");
+        assert_eq!(media.len(), 1, "a post without its media: {post}");
+        media_count += media.len();
+    }
+    let ids: Vec<i64> = posts.iter().filter_map(|p| p["id"].as_i64()).collect();
+    for id in &confirmed_posts {
+        assert!(ids.contains(id), "confirmed post {id} is gone: {ids:?}");
+    }
+    // Confirmed posts plus, at most, the one whose client hung up.
+    assert!(ids.len() <= confirmed_posts.len() + 1, "{ids:?}");
+    assert_eq!(
+        files_under(&dir.path().join("uploads")).len(),
+        2 * media_count,
+        "display + thumbnail per image, and no orphan files"
+    );
+    let post = server
+        .get_json(&format!("/api/posts/{target}"), &token)
+        .await;
+    assert_eq!(
+        post["comment_count"].as_u64(),
+        Some(u64::from(confirmed_comments)),
+        "every confirmed comment, and only those"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_sqlite() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite:{}", dir.path().join("graceful.db").display());
+    sigterm_lets_work_in_flight_finish(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_postgres() {
+    let Some(database) = PgDatabase::create().await else {
+        eprintln!("SKIPPED durability::sigterm_under_load_postgres: TEST_POSTGRES_URL is not set");
+        return;
+    };
+    sigterm_lets_work_in_flight_finish(&database.url).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

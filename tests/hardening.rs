@@ -136,6 +136,51 @@ async fn writes_are_limited_per_account() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limit_values_come_from_the_configuration() {
+    let app = limited(&[
+        ("WRITE_RATE_LIMIT", "3,1h"),
+        ("LOGIN_FAILURE_LIMIT", "2"),
+        ("LOGIN_FAILURE_WINDOW", "1h"),
+    ])
+    .await;
+    let ana = app.register("ana").await;
+    app.register("bob").await;
+    for _ in 0..3 {
+        assert_eq!(
+            app.put("/api/users/bob/follow", ana.token()).await.0,
+            StatusCode::OK
+        );
+    }
+    let (status, body) = app.put("/api/users/bob/follow", ana.token()).await;
+    assert_rate_limited(status, &body);
+
+    let wrong = json!({"login": "bob", "password": "wrong-password"});
+    for _ in 0..2 {
+        assert_eq!(
+            app.post("/api/auth/login", None, wrong.clone()).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let response = app
+        .request(Method::POST, "/api/auth/login", None)
+        .json(&json!({"login": "bob", "password": "password-bob"}))
+        .send()
+        .await
+        .unwrap();
+    let retry_after: u64 = response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        retry_after > 15 * 60 && retry_after <= 3600,
+        "{retry_after}"
+    );
+    let (status, body) = common::read(response).await;
+    assert_rate_limited(status, &body);
+}
+
 /// Opens a request whose body never finishes, holding a slot in flight.
 async fn hanging_request(app: &TestApp) -> tokio::net::TcpStream {
     let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();

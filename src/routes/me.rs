@@ -1,5 +1,6 @@
 //! The signed-in user's own account: `GET` and `PATCH /api/me`.
 
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use serde::Deserialize;
 use utoipa::openapi::schema::{ObjectBuilder, Schema};
@@ -12,6 +13,7 @@ use crate::db::BeginWrite;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Multipart};
 use crate::fields;
+use crate::ids::UserId;
 use crate::routes::posts::multipart_error;
 use crate::routes::users::{self, User};
 use crate::state::AppState;
@@ -149,15 +151,27 @@ async fn set_avatar(
     if image.len() > state.media.max_image_bytes() {
         return Err(ApiError::too_large("image: the image is too large"));
     }
+    // Stored file and committed row go together even if the client hangs up.
+    state
+        .finish_detached(replace_avatar(state.clone(), me.id, image))
+        .await?;
+    Ok(Json(
+        users::load_self(&state.db, me.id).await?.into_own_user(),
+    ))
+}
+
+/// Stores the new avatar, points the account at it and removes the old file;
+/// on failure the new file is removed instead.
+async fn replace_avatar(state: AppState, user: UserId, image: Bytes) -> ApiResult<()> {
     let key = state.media.store_avatar(image).await?;
     let previous: Result<Option<String>, sqlx::Error> = with_db!(&state.db, pool => {
         let mut tx = pool.begin_write().await?;
         let previous: Option<String> = sqlx::query_scalar("SELECT avatar_key FROM users WHERE id = $1")
-            .bind(me.id)
+            .bind(user)
             .fetch_one(&mut *tx)
             .await?;
         sqlx::query("UPDATE users SET avatar_key = $2 WHERE id = $1")
-            .bind(me.id)
+            .bind(user)
             .bind(&key)
             .execute(&mut *tx)
             .await?;
@@ -170,7 +184,5 @@ async fn set_avatar(
             return Err(e.into());
         }
     }
-    Ok(Json(
-        users::load_self(&state.db, me.id).await?.into_own_user(),
-    ))
+    Ok(())
 }

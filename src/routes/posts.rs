@@ -311,14 +311,11 @@ async fn create_post(
 ) -> ApiResult<(StatusCode, Json<Post>)> {
     state.limits.write(me.id)?;
     let upload = read_upload(multipart, state.media.max_image_bytes()).await?;
-    // Once the upload is in, finish it in a task of its own: a client that
-    // hangs up now must not cancel us between writing files and committing
-    // (which would leave files no row points at).
-    let post = tokio::spawn(publish_upload(state, me.id, upload))
-        .await
-        .map_err(|e| {
-            ApiError::Internal(anyhow::Error::new(e).context("publishing task failed"))
-        })??;
+    // A client that hangs up now must not cancel us between writing files
+    // and committing (which would leave files no row points at).
+    let post = state
+        .finish_detached(publish_upload(state.clone(), me.id, upload))
+        .await?;
     Ok((StatusCode::CREATED, Json(post)))
 }
 
