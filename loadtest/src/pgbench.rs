@@ -1,6 +1,7 @@
-//! `loadtest pgbench-script`: the server's own home-feed query (the very
-//! constant `GET /api/feed` runs on PostgreSQL) as a pgbench script, to
-//! measure the database alone and compare with the whole server.
+//! `loadtest pgbench-script`: the two statements of one `GET /api/feed` page
+//! on PostgreSQL (the server's own feed query and its media lookup, the very
+//! SQL the server runs) as a pgbench script, to measure the database alone
+//! and compare with the whole server.
 
 use clap::Args;
 use shutterbug::db::Timestamp;
@@ -10,6 +11,9 @@ pub struct PgbenchArgs {
     /// Readers are drawn uniformly from user ids 1..=USERS (the seed's --users).
     #[arg(long, default_value_t = 100_000)]
     pub users: u64,
+    /// Post ids for the media lookup are drawn from 1..=POSTS (the seed's --posts).
+    #[arg(long, default_value_t = 1_000_000)]
+    pub posts: u64,
     /// Posts per page, as `?limit=` (the server fetches one more to know
     /// whether there is a next page).
     #[arg(long, default_value_t = 20)]
@@ -22,7 +26,8 @@ pub fn run(args: &PgbenchArgs) {
 
 /// The first page of a random user's feed, with the server's parameters
 /// written in: `$1` the reader, `$2`/`$3` the top-of-list cursor, `$4` the
-/// fetch limit.
+/// fetch limit. Then the media of a full page of posts; pgbench cannot pass
+/// the page's ids on, so they are random posts.
 fn script(args: &PgbenchArgs) -> String {
     let sql = shutterbug::routes::feed::FEED_POSTGRES
         .replace("$1", ":uid")
@@ -32,12 +37,24 @@ fn script(args: &PgbenchArgs) -> String {
         )
         .replace("$3", &i64::MAX.to_string())
         .replace("$4", &(i64::from(args.limit) + 1).to_string());
+    let fetched = args.limit as usize + 1;
+    // Highest first, so `$1` is not rewritten inside `$12`.
+    let media = (1..=fetched)
+        .rev()
+        .fold(shutterbug::routes::posts::media_query(fetched), |sql, i| {
+            sql.replace(&format!("${i}"), &format!(":p{i}"))
+        });
+    let post_ids: String = (1..=fetched)
+        .map(|i| format!("\\set p{i} random(1, {posts})\n", posts = args.posts.max(1)))
+        .collect();
     format!(
-        "-- Shutterbug home feed, first page, as GET /api/feed queries PostgreSQL.\n\
-         -- (The server then loads the page's media with one primary-key lookup.)\n\
-         -- pgbench -n -M prepared -c 8 -j 2 -T 30 -f feed.sql postgres://.../shutterbug\n\
+        "-- Shutterbug home feed, first page: the two statements GET /api/feed\n\
+         -- runs on PostgreSQL, the page and then its media.\n\
+         -- pgbench -n -M prepared -c 16 -j 2 -T 30 -f feed.sql postgres://.../shutterbug\n\
          \\set uid random(1, {users})\n\
-         {sql};\n",
+         {post_ids}\
+         {sql};\n\
+         {media};\n",
         users = args.users.max(1)
     )
 }
@@ -50,9 +67,13 @@ mod tests {
     fn the_script_binds_every_parameter() {
         let text = script(&PgbenchArgs {
             users: 500,
+            posts: 9000,
             limit: 20,
         });
         assert!(text.contains("\\set uid random(1, 500)"));
+        assert!(text.contains("\\set p21 random(1, 9000)"));
+        assert!(text.contains(":p1, :p2,"), "{text}");
+        assert!(text.contains(":p21)"), "{text}");
         assert!(!text.contains('$'), "{text}");
         assert!(text.contains("LIMIT 21"));
         assert!(text.trim_end().ends_with(';'));

@@ -142,7 +142,14 @@ async fn smoke(dir: &TempDir, database_url: &str) {
 /// The printed script is valid pgbench input that runs on the seeded data.
 async fn pgbench_runs_the_feed_script(dir: &TempDir, url: &str) {
     let script = dir.path().join("feed.sql");
-    let text = loadtest(&["pgbench-script", "--users", &USERS.to_string()]).await;
+    let text = loadtest(&[
+        "pgbench-script",
+        "--users",
+        &USERS.to_string(),
+        "--posts",
+        &POSTS.to_string(),
+    ])
+    .await;
     std::fs::write(&script, text).unwrap();
     let run = Command::new("pgbench")
         .args(["-n", "-M", "prepared", "-t", "5", "-f"])

@@ -76,6 +76,10 @@ impl Db {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(acquire_timeout)
+                // A broken connection fails its query, which answers 503 and
+                // is then discarded; pinging before every acquire would cost
+                // a round trip per query instead.
+                .test_before_acquire(false)
                 .connect_with(options)
                 .await
                 .context("connecting to PostgreSQL")?;

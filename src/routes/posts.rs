@@ -110,15 +110,21 @@ struct MediaRow {
 }
 
 /// Turns rows into `Post`s, loading the media of all of them in one query.
+/// The media of `posts` posts, bound as `$1`…: the second and last query of
+/// every page of posts (public for the load test's pgbench script).
+pub fn media_query(posts: usize) -> String {
+    format!(
+        "SELECT post_id, image_key, thumb_key, width, height, blurhash, alt
+         FROM media WHERE post_id IN ({}) ORDER BY post_id, position",
+        placeholders(1, posts)
+    )
+}
+
 pub(crate) async fn hydrate(db: &Db, rows: Vec<PostRow>) -> ApiResult<Vec<Post>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT post_id, image_key, thumb_key, width, height, blurhash, alt
-         FROM media WHERE post_id IN ({}) ORDER BY post_id, position",
-        placeholders(1, rows.len())
-    );
+    let sql = media_query(rows.len());
     let media_rows: Vec<MediaRow> = with_db!(db, pool => {
         let mut query = sqlx::query_as::<_, MediaRow>(&sql);
         for row in &rows {
