@@ -37,10 +37,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 impl Hub {
     /// Queues a committed notification for every live socket of `recipient`.
     pub fn send_notification(&self, recipient: UserId, notification: &Notification) {
-        let event = Event {
-            text: Utf8Bytes::from(ServerMessage::Notification { notification }.to_json()),
-            notification_id: Some(notification.id),
-        };
+        let event = Event::new(
+            Utf8Bytes::from(ServerMessage::Notification { notification }.to_json()),
+            Some(notification.id),
+        );
         self.send(recipient, &event);
     }
 }
@@ -70,10 +70,10 @@ pub fn publish_post(state: &AppState, post: Post) {
                 return;
             }
         };
-        let event = Event {
-            text: Utf8Bytes::from(ServerMessage::Post { post: &post }.to_json()),
-            notification_id: None,
-        };
+        let event = Event::new(
+            Utf8Bytes::from(ServerMessage::Post { post: &post }.to_json()),
+            None,
+        );
         for follower in followers {
             state.hub.send(follower, &event);
         }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
-use super::hub::{close, Event, Registration};
+use super::hub::{close, Registration};
 use super::protocol::{ClientMessage, ServerMessage};
 use crate::auth::AuthUser;
 use crate::ids::NotificationId;
@@ -30,7 +30,10 @@ pub async fn run(
 ) {
     let (user, since) = match user {
         Some(user) => (user, since),
-        None => match authenticate(&state, &mut socket).await {
+        // Boxed, like the replay below: a task is as large as its largest
+        // state, and these short-lived ones would otherwise make every idle
+        // session pay for them.
+        None => match Box::pin(authenticate(&state, &mut socket)).await {
             Ok(authenticated) => authenticated,
             Err(ending) => return finish(socket, ending).await,
         },
@@ -103,7 +106,7 @@ async fn serve(
 ) -> Result<(), Ending> {
     send_text(socket, ServerMessage::Ready { user_id: user.id }.to_json()).await?;
     let replayed_up_to = match since {
-        Some(since) => replay(state, socket, user, since).await?,
+        Some(since) => Box::pin(replay(state, socket, user, since)).await?,
         None => None,
     };
 
@@ -118,14 +121,15 @@ async fn serve(
                 return Err(Some((code, close_reason(code))));
             }
             event = registration.events.recv() => {
-                let Some(Event { text, notification_id }) = event else {
+                let Some(event) = event else {
                     return Err(Some((close::GOING_AWAY, "server shutting down")));
                 };
                 // Already sent by the replay.
+                let notification_id = event.notification_id();
                 if notification_id.is_some() && notification_id <= replayed_up_to {
                     continue;
                 }
-                send(socket, Message::Text(text)).await?;
+                send(socket, Message::Text(event.text().clone())).await?;
             }
             message = socket.recv() => {
                 awaiting_pong = false;
