@@ -263,8 +263,8 @@ mod tests {
         let mut laptop = hub.register(UserId(1), SessionId(2));
         let mut other = hub.register(UserId(2), SessionId(3));
         hub.send(UserId(1), &event("hello"));
-        assert_eq!(&*phone.events.try_recv().unwrap().text(), "hello");
-        assert_eq!(&*laptop.events.try_recv().unwrap().text(), "hello");
+        assert_eq!(phone.events.try_recv().unwrap().text().as_str(), "hello");
+        assert_eq!(laptop.events.try_recv().unwrap().text().as_str(), "hello");
         assert!(other.events.try_recv().is_err());
     }
 
