@@ -2,7 +2,8 @@
 //! them, delivered live once that transaction has committed.
 //!
 //! Every place that creates a notification uses [`insert_notification!`]
-//! inside its transaction and then calls [`publish`] with the new ids after
+//! inside its transaction (a like on PostgreSQL does the same insert inside
+//! its single statement) and then calls [`publish`] with the new ids after
 //! the commit; `publish` is the single seam to the real-time hub, so a
 //! client never hears of something that was rolled back.
 

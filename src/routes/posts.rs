@@ -510,6 +510,29 @@ async fn delete_post(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// A like on PostgreSQL as one statement (so one round trip and one commit
+/// instead of six): the like, the counter and the author's notification,
+/// each only if the step before it happened. The same as the SQLite
+/// transaction in [`like`]; likes are the most frequent write.
+/// `$1` post, `$2` liker, `$3` now, `$4` the notification kind.
+const LIKE_POSTGRES: &str = "
+    WITH liked AS (
+        INSERT INTO likes (post_id, user_id, created_at)
+        SELECT id, $2, $3 FROM posts WHERE id = $1
+        ON CONFLICT DO NOTHING
+        RETURNING post_id
+    ), counted AS (
+        UPDATE posts SET like_count = like_count + 1
+        WHERE id = (SELECT post_id FROM liked)
+        RETURNING author_id
+    ), notified AS (
+        INSERT INTO notifications (recipient_id, actor_id, kind, post_id, created_at)
+        SELECT author_id, $2, $4, $1, $3 FROM counted WHERE author_id <> $2
+        ON CONFLICT DO NOTHING
+        RETURNING id
+    )
+    SELECT EXISTS (SELECT 1 FROM posts WHERE id = $1), (SELECT id FROM notified)";
+
 /// Likes a post (idempotent); its author is notified once, ever.
 #[utoipa::path(
     put,
@@ -530,38 +553,63 @@ async fn like(
     Path(id): Path<PostId>,
 ) -> ApiResult<Json<Post>> {
     state.limits.write(me.id)?;
-    let notified: Vec<NotificationId> = with_db!(&state.db, pool => {
-        let mut tx = pool.begin_write().await?;
-        let author: Option<UserId> = sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(author) = author else {
-            return Err(ApiError::not_found("post"));
-        };
-        let inserted = sqlx::query(
-            "INSERT INTO likes (post_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(me.id)
-        .bind(Timestamp::now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let mut notified = Vec::new();
-        if inserted == 1 {
-            sqlx::query("UPDATE posts SET like_count = like_count + 1 WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            if author != me.id {
-                let id = insert_notification!(tx, author, me.id, NotificationKind::Like, Some(id), None::<i64>).await?;
-                notified.extend(id);
+    let notified: Vec<NotificationId> = match &state.db {
+        Db::Postgres(pool) => {
+            let (found, notification): (bool, Option<NotificationId>) =
+                sqlx::query_as(LIKE_POSTGRES)
+                    .bind(id)
+                    .bind(me.id)
+                    .bind(Timestamp::now())
+                    .bind(NotificationKind::Like.as_str())
+                    .fetch_one(pool)
+                    .await?;
+            if !found {
+                return Err(ApiError::not_found("post"));
             }
+            notification.into_iter().collect()
         }
-        tx.commit().await?;
-        notified
-    });
+        Db::Sqlite(pool) => {
+            let mut tx = pool.begin_write().await?;
+            let author: Option<UserId> =
+                sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some(author) = author else {
+                return Err(ApiError::not_found("post"));
+            };
+            let inserted = sqlx::query(
+                "INSERT INTO likes (post_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(me.id)
+            .bind(Timestamp::now())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let mut notified = Vec::new();
+            if inserted == 1 {
+                sqlx::query("UPDATE posts SET like_count = like_count + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                if author != me.id {
+                    let id = insert_notification!(
+                        tx,
+                        author,
+                        me.id,
+                        NotificationKind::Like,
+                        Some(id),
+                        None::<i64>
+                    )
+                    .await?;
+                    notified.extend(id);
+                }
+            }
+            tx.commit().await?;
+            notified
+        }
+    };
     notifications::publish(&state, notified).await;
     Ok(Json(load_existing(&state.db, id, Some(me.id)).await?))
 }
