@@ -15,6 +15,14 @@ async fn limited(settings: &[(&str, &str)]) -> TestApp {
     TestApp::spawn(Backend::Sqlite, &all).await.unwrap()
 }
 
+fn retry_after_secs(response: &reqwest::Response) -> u64 {
+    response.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 fn assert_rate_limited(status: StatusCode, body: &serde_json::Value) {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
     assert_eq!(error_code(body), "rate_limited");
@@ -53,11 +61,7 @@ async fn failed_logins_lock_the_account_whatever_the_address() {
         .send()
         .await
         .unwrap();
-    let retry_after: u64 = response.headers()[header::RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = retry_after_secs(&response);
     assert!(retry_after > 60 && retry_after <= 15 * 60, "{retry_after}");
     let (status, body) = common::read(response).await;
     assert_rate_limited(status, &body);
@@ -168,11 +172,7 @@ async fn limit_values_come_from_the_configuration() {
         .send()
         .await
         .unwrap();
-    let retry_after: u64 = response.headers()[header::RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry_after = retry_after_secs(&response);
     assert!(
         retry_after > 15 * 60 && retry_after <= 3600,
         "{retry_after}"
