@@ -109,7 +109,6 @@ struct MediaRow {
     alt: String,
 }
 
-/// Turns rows into `Post`s, loading the media of all of them in one query.
 /// The media of `posts` posts, bound as `$1`…: the second and last query of
 /// every page of posts (public for the load test's pgbench script).
 pub fn media_query(posts: usize) -> String {
@@ -120,6 +119,7 @@ pub fn media_query(posts: usize) -> String {
     )
 }
 
+/// Turns rows into `Post`s, loading the media of all of them in one query.
 pub(crate) async fn hydrate(db: &Db, rows: Vec<PostRow>) -> ApiResult<Vec<Post>> {
     if rows.is_empty() {
         return Ok(Vec::new());
