@@ -39,7 +39,7 @@ pub struct Config {
     /// Events that may wait for one live socket before it counts as too slow.
     pub ws_queue_capacity: usize,
     /// The abuse limits; `None` when `RATE_LIMITS=off` (load tests, benchmarks).
-    pub rate_limits: Option<crate::limits::Settings>,
+    pub rate_limits: Option<Settings>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Requests handled at once; the excess is answered 503 at once.
@@ -181,11 +181,9 @@ fn rate_limits(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<S
     let defaults = Settings::default();
     let rate = |key: &str, default: Rate| match var(key) {
         None => Ok(default),
-        Some(raw) => Rate::parse(&raw, parse_duration)
-            .filter(|r| r.per_second.is_finite())
-            .with_context(|| {
-                format!("{key}={raw:?} is not a rate like 30,2s (a burst, then one per interval)")
-            }),
+        Some(raw) => parse_rate(&raw).with_context(|| {
+            format!("{key}={raw:?} is not a rate like 30,2s (a burst, then one per interval)")
+        }),
     };
     let failed_logins = parse(var, "LOGIN_FAILURE_LIMIT", defaults.failed_logins)?;
     if failed_logins == 0 {
@@ -197,6 +195,17 @@ fn rate_limits(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<S
         failed_logins,
         failed_login_window: duration(var, "LOGIN_FAILURE_WINDOW", defaults.failed_login_window)?,
     }))
+}
+
+/// Reads `BURST,INTERVAL`: `30,2s` is 30 at once, then one every 2 s.
+fn parse_rate(s: &str) -> Option<Rate> {
+    let (burst, interval) = s.split_once(',')?;
+    let burst: u32 = burst.trim().parse().ok().filter(|b| *b > 0)?;
+    let interval = parse_duration(interval.trim()).filter(|i| !i.is_zero())?;
+    Some(Rate {
+        burst: f64::from(burst),
+        per_second: 1.0 / interval.as_secs_f64(),
+    })
 }
 
 /// Reads `on`/`off` (also `true`/`false`, `1`/`0`).

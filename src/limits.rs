@@ -26,17 +26,6 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// Reads `BURST,INTERVAL`: `30,2s` is 30 at once, then one every 2 s.
-    pub fn parse(s: &str, parse_interval: impl Fn(&str) -> Option<Duration>) -> Option<Self> {
-        let (burst, interval) = s.split_once(',')?;
-        let burst: u32 = burst.trim().parse().ok().filter(|b| *b > 0)?;
-        let interval = parse_interval(interval.trim())?;
-        Some(Self {
-            burst: f64::from(burst),
-            per_second: 1.0 / interval.as_secs_f64(),
-        })
-    }
-
     /// How long an untouched bucket takes to fill up again.
     fn refill_time(self) -> Duration {
         Duration::from_secs_f64(self.burst / self.per_second)
