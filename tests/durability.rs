@@ -18,6 +18,8 @@ use tokio::net::TcpStream;
 /// One run of the server binary; killed (SIGKILL) when dropped.
 struct Server {
     child: Child,
+    /// `127.0.0.1:port`, for raw connections.
+    addr: String,
     base: String,
     client: reqwest::Client,
 }
@@ -44,9 +46,11 @@ impl Server {
             .stderr(log)
             .spawn()
             .expect("start the server binary");
+        let addr = format!("127.0.0.1:{port}");
         let server = Self {
             child,
-            base: format!("http://127.0.0.1:{port}"),
+            base: format!("http://{addr}"),
+            addr,
             client: reqwest::Client::new(),
         };
         server.wait_until_healthy(dir, log_name).await;
@@ -115,6 +119,27 @@ impl Server {
         body["access_token"].as_str().expect("token").to_owned()
     }
 
+    /// Publishes a small one-photo post and returns its id.
+    async fn post_photo(&self, token: &str, caption: &str) -> i64 {
+        let form = reqwest::multipart::Form::new()
+            .text("caption", caption.to_owned())
+            .part(
+                "image",
+                reqwest::multipart::Part::bytes(png(40, 30)).file_name("a.png"),
+            );
+        let response = self
+            .client
+            .post(self.url("/api/posts"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("post");
+        let (status, post) = read(response).await;
+        assert_eq!(status, StatusCode::CREATED, "{post}");
+        post["id"].as_i64().expect("post id")
+    }
+
     async fn get_json(&self, path: &str, token: &str) -> Value {
         let response = self
             .client
@@ -146,33 +171,8 @@ async fn confirmed_writes_survive_a_crash(database_url: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
 
     let server = Server::start(database_url, dir.path(), "first.log").await;
-    let (status, body) = server
-        .post_json(
-            "/api/auth/register",
-            None,
-            json!({"username": "ana", "email": "ana@example.com", "password": "password-ana"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let token = body["access_token"].as_str().expect("token").to_owned();
-
-    let form = reqwest::multipart::Form::new()
-        .text("caption", "before the crash #durable")
-        .part(
-            "image",
-            reqwest::multipart::Part::bytes(png(40, 30)).file_name("a.png"),
-        );
-    let response = server
-        .client
-        .post(server.url("/api/posts"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("post");
-    let (status, post) = read(response).await;
-    assert_eq!(status, StatusCode::CREATED, "{post}");
-    let post_id = post["id"].as_i64().expect("post id");
+    let token = server.register("ana").await;
+    let post_id = server.post_photo(&token, "before the crash #durable").await;
 
     let response = server
         .client
@@ -279,27 +279,9 @@ async fn sigterm_lets_work_in_flight_finish(database_url: &str) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut server = Server::start(database_url, dir.path(), "first.log").await;
     let token = server.register("ana").await;
-    let port = server.base.rsplit(':').next().expect("port").to_owned();
-    let addr = format!("127.0.0.1:{port}");
+    let addr = server.addr.clone();
     let photo = png(1200, 900);
-
-    let target = {
-        let form = reqwest::multipart::Form::new().part(
-            "image",
-            reqwest::multipart::Part::bytes(png(40, 30)).file_name("a.png"),
-        );
-        let response = server
-            .client
-            .post(server.url("/api/posts"))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
-            .await
-            .expect("post");
-        let (status, post) = read(response).await;
-        assert_eq!(status, StatusCode::CREATED, "{post}");
-        post["id"].as_i64().expect("post id")
-    };
+    let target = server.post_photo(&token, "the commented post").await;
 
     // Comments from four clients until the server goes away; each counts
     // the comments confirmed to it.
