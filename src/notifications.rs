@@ -10,13 +10,13 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::with_db;
 use crate::db::{placeholders, Db, Timestamp};
 use crate::error::ApiResult;
 use crate::ids::{CommentId, NotificationId, PostId, UserId};
 use crate::media::public_url;
 use crate::routes::users::ShortUser;
 use crate::state::AppState;
-use crate::with_db;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -68,7 +68,6 @@ pub struct Notification {
 /// Arguments: `$tx, recipient: UserId, actor: UserId, kind: NotificationKind,
 /// post: Option<PostId>, comment: Option<CommentId>`. Nobody is notified of
 /// their own actions: callers skip `recipient == actor`.
-#[macro_export]
 macro_rules! insert_notification {
     ($tx:expr, $recipient:expr, $actor:expr, $kind:expr, $post:expr, $comment:expr) => {
         sqlx::query_scalar::<_, $crate::ids::NotificationId>(
@@ -86,6 +85,7 @@ macro_rules! insert_notification {
         .fetch_optional(&mut *$tx)
     };
 }
+pub(crate) use insert_notification;
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct NotificationRow {
@@ -124,7 +124,6 @@ impl NotificationRow {
 }
 
 /// The columns of a `NotificationRow`, from `notifications n` joined to its actor `a`.
-#[macro_export]
 macro_rules! notification_select {
     () => {
         "SELECT n.id, n.recipient_id, n.kind, n.post_id, n.comment_id, n.created_at, n.read,
@@ -135,6 +134,7 @@ macro_rules! notification_select {
          FROM notifications n JOIN users a ON a.id = n.actor_id"
     };
 }
+pub(crate) use notification_select;
 
 /// Loads notifications by id, in id order.
 pub(crate) async fn load(db: &Db, ids: &[NotificationId]) -> ApiResult<Vec<NotificationRow>> {
@@ -146,7 +146,7 @@ pub(crate) async fn load(db: &Db, ids: &[NotificationId]) -> ApiResult<Vec<Notif
         notification_select!(),
         placeholders(1, ids.len())
     );
-    Ok(with_db!(db, pool => {
+    Ok(with_db!(db, pool, {
         let mut query = sqlx::query_as::<_, NotificationRow>(&sql);
         for id in ids {
             query = query.bind(*id);

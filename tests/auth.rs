@@ -1,4 +1,5 @@
 //! Accounts: registration rules, sign-in, tokens, refresh rotation, sign-out.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 

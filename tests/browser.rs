@@ -5,6 +5,7 @@
 //! Needs `/usr/bin/chromium` (or `CHROMIUM`), `node`, and
 //! `tests/e2e/node_modules` (`npm ci` there). Without them the test fails
 //! when `CI` is set and is skipped, loudly, otherwise.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 

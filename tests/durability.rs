@@ -1,6 +1,7 @@
 //! Durability: what the API has confirmed survives a crash, and a SIGTERM
 //! under load finishes what is in flight and leaves nothing half-written.
 //! Both run the real `shutterbug` binary and start it again on the same data.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! Abuse limits, load shedding, timeouts and security headers.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The live event socket, with a real WebSocket client, on both backends.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 

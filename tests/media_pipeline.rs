@@ -1,5 +1,6 @@
 //! The image pipeline through its public interface: `MediaStore` and the
 //! `/uploads` service. Every input image is generated here.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 use std::io::Cursor;
 use std::path::Path;

@@ -3,6 +3,7 @@
 //! cut, every call that needs the database answers 503 with the JSON error
 //! body within the acquire timeout, and an upload leaves no file behind.
 //! Once the proxy is back, the same process serves again.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 

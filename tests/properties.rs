@@ -4,6 +4,7 @@
 //!
 //! Case counts are kept small so the whole file runs in seconds; raise
 //! `PROPTEST_CASES` to search longer.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 
@@ -179,7 +180,8 @@ fn sample_images() -> Vec<Vec<u8>> {
     let png = common::png(24, 16);
     let rgb = image::RgbImage::from_fn(20, 12, |x, y| image::Rgb([x as u8 * 12, y as u8 * 20, 90]));
     let mut jpeg = std::io::Cursor::new(Vec::new());
-    rgb.write_to(&mut jpeg, image::ImageFormat::Jpeg).unwrap();
+    rgb.write_to(&mut jpeg, image::ImageFormat::Jpeg)
+        .expect("a JPEG encodes in memory");
     vec![png, jpeg.into_inner()]
 }
 

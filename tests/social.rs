@@ -1,5 +1,6 @@
 //! The social core over HTTP: follows, posts, likes, comments, feed,
 //! discovery, search and notifications, on both backends.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The web front end's files: served with the headers that keep them safe
 //! (CSP, nosniff, referrer policy) and fresh (revalidated on every use), with
 //! the app's own routes falling back to `index.html` and `/api` left alone.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+use shutterbug::db::Db;
 use sqlx::{Connection, Executor};
 use tempfile::TempDir;
 use tokio::process::Command;
@@ -187,7 +188,7 @@ async fn loadtest(args: &[&str]) -> String {
 /// Every denormalised counter matches the rows it counts, and every media
 /// row points at a file that exists.
 async fn check_consistency(database_url: &str, uploads: &Path) {
-    let db = shutterbug::db::Db::connect(database_url, std::time::Duration::from_secs(10))
+    let db = Db::connect(database_url, std::time::Duration::from_secs(10))
         .await
         .unwrap();
     let checks: [(&str, &str, Option<i64>); 9] = [
@@ -225,20 +226,22 @@ async fn check_consistency(database_url: &str, uploads: &Path) {
         ("comments", "SELECT COUNT(*) FROM comments", None),
     ];
     for (what, sql, expected) in checks {
-        let n: i64 = shutterbug::with_db!(&db, pool => {
-            sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
-        });
+        let n: i64 = match &db {
+            Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        }
+        .unwrap();
         match expected {
             Some(expected) => assert_eq!(n, expected, "{what}"),
             None => assert!(n > 0, "{what}: some rows"),
         }
     }
-    let keys: Vec<String> = shutterbug::with_db!(&db, pool => {
-        sqlx::query_scalar("SELECT image_key FROM media UNION SELECT thumb_key FROM media")
-            .fetch_all(pool)
-            .await
-            .unwrap()
-    });
+    let keys_sql = "SELECT image_key FROM media UNION SELECT thumb_key FROM media";
+    let keys: Vec<String> = match &db {
+        Db::Sqlite(pool) => sqlx::query_scalar(keys_sql).fetch_all(pool).await,
+        Db::Postgres(pool) => sqlx::query_scalar(keys_sql).fetch_all(pool).await,
+    }
+    .unwrap();
     for key in keys {
         assert!(uploads.join(&key).is_file(), "{key} exists");
     }

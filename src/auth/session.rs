@@ -10,10 +10,10 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::db::with_db;
 use crate::db::{BeginWrite, Db, Timestamp};
 use crate::error::ApiResult;
 use crate::ids::{SessionId, UserId};
-use crate::with_db;
 
 /// A session just opened or refreshed, with the new refresh token in clear.
 pub struct IssuedSession {
@@ -59,7 +59,7 @@ impl Sessions {
         let expires = self.expiry(now);
         let refresh_token = new_token();
         let hash = hash_token(&refresh_token);
-        let session_id = with_db!(&self.db, pool => {
+        let session_id = with_db!(&self.db, pool, {
             let mut tx = pool.begin_write().await?;
             let id: SessionId = sqlx::query_scalar(
                 "INSERT INTO sessions (user_id, created_at, expires_at) VALUES ($1, $2, $3) RETURNING id",
@@ -91,7 +91,7 @@ impl Sessions {
         let expires = self.expiry(now);
         let hash = hash_token(token);
         let successor = new_token();
-        let outcome = with_db!(&self.db, pool => {
+        let outcome = with_db!(&self.db, pool, {
             let mut tx = pool.begin_write().await?;
             // Spending is one conditional UPDATE, so two concurrent refreshes
             // with the same token cannot both succeed.
@@ -168,7 +168,7 @@ impl Sessions {
     pub async fn revoke_by_token(&self, token: &str) -> ApiResult<Option<(UserId, SessionId)>> {
         let hash = hash_token(token);
         let now = Timestamp::now();
-        let revoked = with_db!(&self.db, pool => {
+        let revoked = with_db!(&self.db, pool, {
             let mut tx = pool.begin_write().await?;
             let session: Option<(UserId, SessionId)> = sqlx::query_as(
                 "SELECT s.user_id, s.id FROM refresh_tokens t
@@ -180,10 +180,10 @@ impl Sessions {
             .await?;
             if let Some((_, session_id)) = session {
                 sqlx::query(REVOKE_SESSION)
-                                .bind(session_id)
-                                .bind(now)
-                                .execute(&mut *tx)
-                                .await?;
+                    .bind(session_id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
             session

@@ -3,7 +3,7 @@
 //!
 //! Both engines run the same SQL text wherever the dialects agree (`$1`
 //! placeholders, `RETURNING`, `ON CONFLICT`), so a query is written once and
-//! run through [`with_db!`](crate::with_db), which expands the same block for
+//! run through [`with_db!`], which expands the same block for
 //! each backend. What differs (schema types, text search) lives in the
 //! per-backend migrations and in a few `match`es on [`Db`].
 
@@ -32,15 +32,15 @@ pub enum Db {
 ///
 /// The block is compiled once per backend, with `$pool` bound to that
 /// backend's pool, so the same query text and row types serve both.
-#[macro_export]
 macro_rules! with_db {
-    ($db:expr, $pool:ident => $body:expr) => {
+    ($db:expr, $pool:ident, $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite($pool) => $body,
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
 }
+pub(crate) use with_db;
 
 impl Db {
     /// Connects, creating the SQLite file (and its folder) when needed.
@@ -121,11 +121,15 @@ impl Db {
 
     /// Answers whether the database responds at all.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        with_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
+        with_db!(
+            self,
+            pool,
+            sqlx::query("SELECT 1").execute(pool).await.map(drop)
+        )
     }
 
     pub async fn close(&self) {
-        with_db!(self, pool => pool.close().await)
+        with_db!(self, pool, pool.close().await)
     }
 }
 

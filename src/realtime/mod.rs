@@ -22,13 +22,13 @@ use protocol::ServerMessage;
 
 use crate::auth::AuthUser;
 use crate::config::Config;
+use crate::db::with_db;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Query;
 use crate::ids::UserId;
 use crate::notifications::Notification;
 use crate::routes::posts::Post;
 use crate::state::AppState;
-use crate::with_db;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(connect))
@@ -57,7 +57,7 @@ pub fn publish_post(state: &AppState, post: Post) {
             return;
         }
         let author = post.author.id;
-        let followers: Result<Vec<UserId>, sqlx::Error> = with_db!(&state.db, pool => {
+        let followers: Result<Vec<UserId>, sqlx::Error> = with_db!(&state.db, pool, {
             sqlx::query_scalar("SELECT follower_id FROM follows WHERE followee_id = $1")
                 .bind(author)
                 .fetch_all(pool)

@@ -8,11 +8,11 @@ use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use super::hub::{close, Registration};
 use super::protocol::{ClientMessage, ServerMessage};
 use crate::auth::AuthUser;
+use crate::db::with_db;
 use crate::ids::NotificationId;
-use crate::notification_select;
+use crate::notifications::notification_select;
 use crate::notifications::NotificationRow;
 use crate::state::AppState;
-use crate::with_db;
 
 /// Largest client message accepted; ours are tiny.
 pub const MAX_CLIENT_MESSAGE: usize = 4096;
@@ -162,7 +162,7 @@ async fn replay(
     user: AuthUser,
     since: i64,
 ) -> Result<Option<NotificationId>, Ending> {
-    let loaded: Result<Vec<NotificationRow>, sqlx::Error> = with_db!(&state.db, pool => {
+    let loaded: Result<Vec<NotificationRow>, sqlx::Error> = with_db!(&state.db, pool, {
         sqlx::query_as(concat!(
             notification_select!(),
             " WHERE n.recipient_id = $1 AND n.id > $2 ORDER BY n.id LIMIT $3"
@@ -179,7 +179,7 @@ async fn replay(
     })?;
 
     if rows.len() as i64 > REPLAY_LIMIT {
-        let latest: Result<Option<NotificationId>, sqlx::Error> = with_db!(&state.db, pool => {
+        let latest: Result<Option<NotificationId>, sqlx::Error> = with_db!(&state.db, pool, {
             sqlx::query_scalar("SELECT MAX(id) FROM notifications WHERE recipient_id = $1")
                 .bind(user.id)
                 .fetch_one(pool)

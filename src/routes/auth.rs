@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{IssuedSession, RefreshOutcome};
+use crate::db::with_db;
 use crate::db::Timestamp;
 use crate::error::{is_unique_violation, ApiError, ApiResult, ErrorBody};
 use crate::extract::Json;
@@ -18,7 +19,6 @@ use crate::limits::ClientIp;
 use crate::realtime::close;
 use crate::routes::users::{self, User};
 use crate::state::AppState;
-use crate::with_db;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -116,7 +116,7 @@ async fn register(
 
     // Cheap check first, so a taken name costs no bcrypt round; the unique
     // constraints below still settle races.
-    let (name_taken, email_taken): (bool, bool) = with_db!(&state.db, pool => {
+    let (name_taken, email_taken): (bool, bool) = with_db!(&state.db, pool, {
         sqlx::query_as(
             "SELECT EXISTS (SELECT 1 FROM users WHERE username = $1),
                     EXISTS (SELECT 1 FROM users WHERE email = $2)",
@@ -134,7 +134,7 @@ async fn register(
     }
 
     let password_hash = state.passwords.hash(password).await?;
-    let inserted: Result<UserId, sqlx::Error> = with_db!(&state.db, pool => {
+    let inserted: Result<UserId, sqlx::Error> = with_db!(&state.db, pool, {
         sqlx::query_scalar(
             "INSERT INTO users (username, email, password_hash, display_name, created_at)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -196,7 +196,7 @@ async fn login(
     let account: Option<(UserId, String)> = if login.chars().any(char::is_control) {
         None
     } else {
-        with_db!(&state.db, pool => {
+        with_db!(&state.db, pool, {
             sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1 OR email = $1")
                 .bind(&login)
                 .fetch_optional(pool)

@@ -7,18 +7,19 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::db::with_db;
 use crate::db::{BeginWrite, Timestamp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
 use crate::fields;
 use crate::ids::{CommentId, NotificationId, PostId, UserId};
 use crate::media::public_url;
+use crate::notifications::insert_notification;
 use crate::notifications::{self, NotificationKind};
 use crate::pagination::{Cursor, Page, PageQuery};
 use crate::routes::users::{self, ShortUser};
 use crate::state::AppState;
 use crate::text;
-use crate::{insert_notification, with_db};
 
 pub const BODY_MAX: usize = 2200;
 
@@ -116,7 +117,7 @@ async fn list_comments(
     let page = page.parse()?;
     let after = page.after_or_start();
     // Served by comments_post (post_id, created_at, id).
-    let (exists, rows): (bool, Vec<CommentRow>) = with_db!(&state.db, pool => {
+    let (exists, rows): (bool, Vec<CommentRow>) = with_db!(&state.db, pool, {
         let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM posts WHERE id = $1)")
             .bind(post)
             .fetch_one(pool)
@@ -172,12 +173,13 @@ async fn add_comment(
     }
     let mentioned = users::ids_of(&state.db, &text::mentions(&body)).await?;
     let now = Timestamp::now();
-    let (comment_id, notified): (CommentId, Vec<NotificationId>) = with_db!(&state.db, pool => {
+    let (comment_id, notified): (CommentId, Vec<NotificationId>) = with_db!(&state.db, pool, {
         let mut tx = pool.begin_write().await?;
-        let author: Option<UserId> = sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
-            .bind(post)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let author: Option<UserId> =
+            sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
+                .bind(post)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(post_author) = author else {
             return Err(ApiError::not_found("post"));
         };
@@ -196,12 +198,31 @@ async fn add_comment(
             .await?;
         let mut notified = Vec::new();
         if post_author != me.id {
-            let id = insert_notification!(tx, post_author, me.id, NotificationKind::Comment, Some(post), Some(comment_id)).await?;
+            let id = insert_notification!(
+                tx,
+                post_author,
+                me.id,
+                NotificationKind::Comment,
+                Some(post),
+                Some(comment_id)
+            )
+            .await?;
             notified.extend(id);
         }
         // The post's author already hears of the comment itself.
-        for &recipient in mentioned.iter().filter(|&&id| id != me.id && id != post_author) {
-            let id = insert_notification!(tx, recipient, me.id, NotificationKind::Mention, Some(post), Some(comment_id)).await?;
+        for &recipient in mentioned
+            .iter()
+            .filter(|&&id| id != me.id && id != post_author)
+        {
+            let id = insert_notification!(
+                tx,
+                recipient,
+                me.id,
+                NotificationKind::Mention,
+                Some(post),
+                Some(comment_id)
+            )
+            .await?;
             notified.extend(id);
         }
         tx.commit().await?;
@@ -209,7 +230,7 @@ async fn add_comment(
     });
     notifications::publish(&state, notified).await;
 
-    let row: CommentRow = with_db!(&state.db, pool => {
+    let row: CommentRow = with_db!(&state.db, pool, {
         sqlx::query_as(concat!(comment_select!(), " WHERE c.id = $1"))
             .bind(comment_id)
             .fetch_one(pool)
@@ -237,7 +258,7 @@ async fn delete_comment(
     me: AuthUser,
     Path(id): Path<CommentId>,
 ) -> ApiResult<StatusCode> {
-    with_db!(&state.db, pool => {
+    with_db!(&state.db, pool, {
         let mut tx = pool.begin_write().await?;
         let found: Option<(PostId, UserId, UserId)> = sqlx::query_as(
             "SELECT c.post_id, c.author_id, p.author_id

@@ -7,16 +7,16 @@ use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::db::with_db;
 use crate::db::Db;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
 use crate::pagination::{Cursor, Page, PageQuery, PageRequest};
-use crate::post_columns;
+use crate::routes::posts::post_columns;
 use crate::routes::posts::{hydrate, Post, PostRow};
 use crate::routes::users;
 use crate::state::AppState;
 use crate::text;
-use crate::with_db;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -147,9 +147,10 @@ async fn explore(
     let page = page.parse()?;
     let before = page.before();
     // Served by posts_time (created_at DESC, id DESC).
-    let rows: Vec<PostRow> = with_db!(&state.db, pool => {
+    let rows: Vec<PostRow> = with_db!(&state.db, pool, {
         sqlx::query_as(concat!(
-            "SELECT ", post_columns!(),
+            "SELECT ",
+            post_columns!(),
             " FROM posts p JOIN users u ON u.id = p.author_id
               WHERE (p.created_at, p.id) < ($2, $3)
               ORDER BY p.created_at DESC, p.id DESC
@@ -193,9 +194,10 @@ async fn tag_posts(
     };
     let before = page.before();
     // Served by post_hashtags_time (hashtag_id, created_at DESC, post_id DESC).
-    let rows: Vec<PostRow> = with_db!(&state.db, pool => {
+    let rows: Vec<PostRow> = with_db!(&state.db, pool, {
         sqlx::query_as(concat!(
-            "SELECT ", post_columns!(),
+            "SELECT ",
+            post_columns!(),
             " FROM hashtags h
               JOIN post_hashtags ph ON ph.hashtag_id = h.id
               JOIN posts p ON p.id = ph.post_id
@@ -239,9 +241,10 @@ async fn user_posts(
     let author = users::id_by_username(&state.db, &username).await?;
     let before = page.before();
     // Served by posts_author_time (author_id, created_at DESC, id DESC).
-    let rows: Vec<PostRow> = with_db!(&state.db, pool => {
+    let rows: Vec<PostRow> = with_db!(&state.db, pool, {
         sqlx::query_as(concat!(
-            "SELECT ", post_columns!(),
+            "SELECT ",
+            post_columns!(),
             " FROM posts p JOIN users u ON u.id = p.author_id
               WHERE p.author_id = $2 AND (p.created_at, p.id) < ($3, $4)
               ORDER BY p.created_at DESC, p.id DESC

@@ -4,16 +4,17 @@ use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::db::with_db;
 use crate::db::{BeginWrite, Db, Timestamp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path, Query};
 use crate::ids::{NotificationId, UserId};
 use crate::media::public_url;
+use crate::notifications::insert_notification;
 use crate::notifications::{self, NotificationKind};
 use crate::pagination::{Cursor, Page, PageQuery};
 use crate::routes::users::{self, ShortUser, User};
 use crate::state::AppState;
-use crate::{insert_notification, with_db};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -57,7 +58,7 @@ async fn follow(
             "you cannot follow yourself",
         ));
     }
-    let notified: Vec<NotificationId> = with_db!(&state.db, pool => {
+    let notified: Vec<NotificationId> = with_db!(&state.db, pool, {
         let mut tx = pool.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3)
@@ -79,7 +80,15 @@ async fn follow(
                 .bind(target)
                 .execute(&mut *tx)
                 .await?;
-            let id = insert_notification!(tx, target, me.id, NotificationKind::Follow, None::<i64>, None::<i64>).await?;
+            let id = insert_notification!(
+                tx,
+                target,
+                me.id,
+                NotificationKind::Follow,
+                None::<i64>,
+                None::<i64>
+            )
+            .await?;
             notified.extend(id);
         }
         tx.commit().await?;
@@ -110,14 +119,15 @@ async fn unfollow(
 ) -> ApiResult<Json<User>> {
     state.limits.write(me.id)?;
     let target = users::id_by_username(&state.db, &username).await?;
-    with_db!(&state.db, pool => {
+    with_db!(&state.db, pool, {
         let mut tx = pool.begin_write().await?;
-        let removed = sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
-            .bind(me.id)
-            .bind(target)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let removed =
+            sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
+                .bind(me.id)
+                .bind(target)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
         if removed == 1 {
             sqlx::query("UPDATE users SET following_count = following_count - 1 WHERE id = $1")
                 .bind(me.id)
@@ -241,7 +251,7 @@ async fn follow_page(
     let page = page.parse()?;
     let user = users::id_by_username(&state.db, username).await?;
     let before = page.before();
-    let rows: Vec<FollowRow> = with_db!(&state.db, pool => {
+    let rows: Vec<FollowRow> = with_db!(&state.db, pool, {
         sqlx::query_as(sql)
             .bind(user)
             .bind(before.at)

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::db::with_db;
 use crate::db::BeginWrite;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Multipart};
@@ -17,7 +18,6 @@ use crate::ids::UserId;
 use crate::routes::posts::multipart_error;
 use crate::routes::users::{self, User};
 use crate::state::AppState;
-use crate::with_db;
 
 pub fn routes(max_image_bytes: usize) -> OpenApiRouter<AppState> {
     let avatar = OpenApiRouter::new()
@@ -86,7 +86,7 @@ async fn update_me(
         .bio
         .map(|bio| fields::text("bio", &bio, fields::BIO_MAX, true))
         .transpose()?;
-    with_db!(&state.db, pool => {
+    with_db!(&state.db, pool, {
         sqlx::query(
             "UPDATE users SET display_name = COALESCE($2, display_name), bio = COALESCE($3, bio)
              WHERE id = $1",
@@ -164,12 +164,13 @@ async fn set_avatar(
 /// on failure the new file is removed instead.
 async fn replace_avatar(state: AppState, user: UserId, image: Bytes) -> ApiResult<()> {
     let key = state.media.store_avatar(image).await?;
-    let previous: Result<Option<String>, sqlx::Error> = with_db!(&state.db, pool => {
+    let previous: Result<Option<String>, sqlx::Error> = with_db!(&state.db, pool, {
         let mut tx = pool.begin_write().await?;
-        let previous: Option<String> = sqlx::query_scalar("SELECT avatar_key FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_one(&mut *tx)
-            .await?;
+        let previous: Option<String> =
+            sqlx::query_scalar("SELECT avatar_key FROM users WHERE id = $1")
+                .bind(user)
+                .fetch_one(&mut *tx)
+                .await?;
         sqlx::query("UPDATE users SET avatar_key = $2 WHERE id = $1")
             .bind(user)
             .bind(&key)

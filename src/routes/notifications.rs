@@ -7,14 +7,14 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::db::with_db;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Query};
 use crate::fields;
-use crate::notification_select;
+use crate::notifications::notification_select;
 use crate::notifications::{Notification, NotificationRow};
 use crate::pagination::{Cursor, Page, PageQuery};
 use crate::state::AppState;
-use crate::with_db;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -45,7 +45,7 @@ async fn list(
     // Ids only grow, so the id alone orders them; served by
     // notifications_recipient (recipient_id, id).
     let before = page.before();
-    let rows: Vec<NotificationRow> = with_db!(&state.db, pool => {
+    let rows: Vec<NotificationRow> = with_db!(&state.db, pool, {
         sqlx::query_as(concat!(
             notification_select!(),
             " WHERE n.recipient_id = $1 AND n.id < $2 ORDER BY n.id DESC LIMIT $3"
@@ -84,11 +84,13 @@ pub struct UnreadCount {
 )]
 async fn unread_count(State(state): State<AppState>, me: AuthUser) -> ApiResult<Json<UnreadCount>> {
     // Served by the partial index notifications_unread.
-    let count: i64 = with_db!(&state.db, pool => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND NOT read")
-            .bind(me.id)
-            .fetch_one(pool)
-            .await?
+    let count: i64 = with_db!(&state.db, pool, {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND NOT read",
+        )
+        .bind(me.id)
+        .fetch_one(pool)
+        .await?
     });
     Ok(Json(UnreadCount { count }))
 }
@@ -123,7 +125,7 @@ async fn mark_read(
     if up_to_id < 0 {
         return Err(ApiError::invalid("up_to_id", "must not be negative"));
     }
-    with_db!(&state.db, pool => {
+    with_db!(&state.db, pool, {
         sqlx::query(
             "UPDATE notifications SET read = TRUE WHERE recipient_id = $1 AND id <= $2 AND NOT read",
         )

@@ -11,18 +11,19 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::db::with_db;
 use crate::db::{placeholders, BeginWrite, Db, Timestamp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Multipart, Path};
 use crate::fields;
 use crate::ids::{NotificationId, PostId, UserId};
 use crate::media::{public_url, StoredImage};
+use crate::notifications::insert_notification;
 use crate::notifications::{self, NotificationKind};
 use crate::realtime;
 use crate::routes::users::{self, ShortUser};
 use crate::state::AppState;
 use crate::text;
-use crate::{insert_notification, with_db};
 
 /// Most images in one post.
 pub const MAX_IMAGES: usize = 10;
@@ -88,7 +89,6 @@ pub(crate) struct PostRow {
 
 /// The columns of a `PostRow` from `posts p JOIN users u`; `$1` is the
 /// viewer (or NULL), which decides `liked_by_me`.
-#[macro_export]
 macro_rules! post_columns {
     () => {
         "p.id, p.caption, p.like_count, p.comment_count, p.created_at,
@@ -97,6 +97,7 @@ macro_rules! post_columns {
          EXISTS (SELECT 1 FROM likes l WHERE l.post_id = p.id AND l.user_id = $1) AS liked_by_me"
     };
 }
+pub(crate) use post_columns;
 
 #[derive(sqlx::FromRow)]
 struct MediaRow {
@@ -125,7 +126,7 @@ pub(crate) async fn hydrate(db: &Db, rows: Vec<PostRow>) -> ApiResult<Vec<Post>>
         return Ok(Vec::new());
     }
     let sql = media_query(rows.len());
-    let media_rows: Vec<MediaRow> = with_db!(db, pool => {
+    let media_rows: Vec<MediaRow> = with_db!(db, pool, {
         let mut query = sqlx::query_as::<_, MediaRow>(&sql);
         for row in &rows {
             query = query.bind(row.id);
@@ -166,9 +167,10 @@ pub(crate) async fn hydrate(db: &Db, rows: Vec<PostRow>) -> ApiResult<Vec<Post>>
 
 /// Loads one post as `viewer` sees it.
 pub(crate) async fn load(db: &Db, id: PostId, viewer: Option<UserId>) -> ApiResult<Option<Post>> {
-    let row: Option<PostRow> = with_db!(db, pool => {
+    let row: Option<PostRow> = with_db!(db, pool, {
         sqlx::query_as(concat!(
-            "SELECT ", post_columns!(),
+            "SELECT ",
+            post_columns!(),
             " FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $2"
         ))
         .bind(viewer)
@@ -371,7 +373,7 @@ async fn insert_post(
     let now = Timestamp::now();
     let tags = text::hashtags(caption);
     let mentioned = users::ids_of(db, &text::mentions(caption)).await?;
-    Ok(with_db!(db, pool => {
+    Ok(with_db!(db, pool, {
         let mut tx = pool.begin_write().await?;
         let post_id: PostId = sqlx::query_scalar(
             "INSERT INTO posts (author_id, caption, created_at) VALUES ($1, $2, $3) RETURNING id",
@@ -406,12 +408,14 @@ async fn insert_post(
             .bind(tag)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query("INSERT INTO post_hashtags (hashtag_id, post_id, created_at) VALUES ($1, $2, $3)")
-                .bind(hashtag_id)
-                .bind(post_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO post_hashtags (hashtag_id, post_id, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(hashtag_id)
+            .bind(post_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         }
         sqlx::query("UPDATE users SET posts_count = posts_count + 1 WHERE id = $1")
             .bind(author)
@@ -420,7 +424,15 @@ async fn insert_post(
         let mut notified = Vec::new();
         for &recipient in &mentioned {
             if recipient != author {
-                let id = insert_notification!(tx, recipient, author, NotificationKind::Mention, Some(post_id), None::<i64>).await?;
+                let id = insert_notification!(
+                    tx,
+                    recipient,
+                    author,
+                    NotificationKind::Mention,
+                    Some(post_id),
+                    None::<i64>
+                )
+                .await?;
                 notified.extend(id);
             }
         }
@@ -469,12 +481,13 @@ async fn delete_post(
     me: AuthUser,
     Path(id): Path<PostId>,
 ) -> ApiResult<StatusCode> {
-    let keys: Vec<String> = with_db!(&state.db, pool => {
+    let keys: Vec<String> = with_db!(&state.db, pool, {
         let mut tx = pool.begin_write().await?;
-        let author: Option<UserId> = sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let author: Option<UserId> =
+            sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
         match author {
             None => return Err(ApiError::not_found("post")),
             Some(author) if author != me.id => {
@@ -504,7 +517,10 @@ async fn delete_post(
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        files.into_iter().flat_map(|(image, thumb)| [image, thumb]).collect()
+        files
+            .into_iter()
+            .flat_map(|(image, thumb)| [image, thumb])
+            .collect()
     });
     state.media.remove(keys).await;
     Ok(StatusCode::NO_CONTENT)
@@ -634,7 +650,7 @@ async fn unlike(
     Path(id): Path<PostId>,
 ) -> ApiResult<Json<Post>> {
     state.limits.write(me.id)?;
-    with_db!(&state.db, pool => {
+    with_db!(&state.db, pool, {
         let mut tx = pool.begin_write().await?;
         let removed = sqlx::query("DELETE FROM likes WHERE post_id = $1 AND user_id = $2")
             .bind(id)

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::db::with_db;
 use crate::db::{placeholders, Db, Timestamp};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Json, Path};
@@ -13,7 +14,6 @@ use crate::fields::Username;
 use crate::ids::UserId;
 use crate::media::public_url;
 use crate::state::AppState;
-use crate::with_db;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_user))
@@ -111,7 +111,7 @@ pub(crate) async fn find_by_username(
     username: &Username,
     viewer: Option<UserId>,
 ) -> ApiResult<Option<UserRow>> {
-    Ok(with_db!(db, pool => {
+    Ok(with_db!(db, pool, {
         sqlx::query_as::<_, UserRow>(select_user!("u.username = $1"))
             .bind(username.as_str())
             .bind(viewer)
@@ -125,7 +125,7 @@ pub(crate) async fn find_by_id(
     id: UserId,
     viewer: Option<UserId>,
 ) -> ApiResult<Option<UserRow>> {
-    Ok(with_db!(db, pool => {
+    Ok(with_db!(db, pool, {
         sqlx::query_as::<_, UserRow>(select_user!("u.id = $1"))
             .bind(id)
             .bind(viewer)
@@ -151,7 +151,7 @@ pub(crate) async fn ids_of(db: &Db, names: &[Username]) -> ApiResult<Vec<UserId>
         "SELECT id FROM users WHERE username IN ({})",
         placeholders(1, names.len())
     );
-    Ok(with_db!(db, pool => {
+    Ok(with_db!(db, pool, {
         let mut query = sqlx::query_scalar::<_, UserId>(&sql);
         for name in names {
             query = query.bind(name.as_str());
@@ -163,7 +163,7 @@ pub(crate) async fn ids_of(db: &Db, names: &[Username]) -> ApiResult<Vec<UserId>
 /// The id of the user named in a `{username}` path segment, or 404.
 pub(crate) async fn id_by_username(db: &Db, raw: &str) -> ApiResult<UserId> {
     let username = username_in_path(raw)?;
-    let id: Option<UserId> = with_db!(db, pool => {
+    let id: Option<UserId> = with_db!(db, pool, {
         sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
             .bind(username.as_str())
             .fetch_optional(pool)
