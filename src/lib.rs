@@ -8,7 +8,6 @@
 pub mod auth;
 pub mod config;
 pub mod domain;
-pub mod error;
 pub mod http;
 pub mod limits;
 pub mod media;

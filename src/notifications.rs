@@ -10,13 +10,14 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::error::ApiResult;
 use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
-use crate::error::ApiResult;
+use crate::domain::Timestamp;
 use crate::http::users::ShortUser;
 use crate::media::public_url;
 use crate::state::AppState;
 use crate::store::with_db;
-use crate::store::{placeholders, Db, Timestamp};
+use crate::store::{placeholders, Db};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -81,7 +82,7 @@ macro_rules! insert_notification {
         .bind($kind.as_str())
         .bind($post)
         .bind($comment)
-        .bind($crate::store::Timestamp::now())
+        .bind($crate::domain::Timestamp::now())
         .fetch_optional(&mut *$tx)
     };
 }

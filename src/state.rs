@@ -9,7 +9,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::{PasswordHasher, Sessions, TokenKeys};
 use crate::config::Config;
-use crate::error::{ApiError, ApiResult};
+use crate::domain::error::{ApiError, ApiResult};
 use crate::http::metrics::Metrics;
 use crate::limits::Limits;
 use crate::media::MediaStore;

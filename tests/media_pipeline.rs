@@ -10,7 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{header, Request, StatusCode};
 use image::codecs::gif::GifEncoder;
 use image::{Delay, DynamicImage, Frame, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
-use shutterbug::error::ApiError;
+use shutterbug::domain::error::ApiError;
 use shutterbug::media::{uploads_service, MediaStore, StoredImage};
 use tower::ServiceExt;
 
@@ -45,7 +45,7 @@ fn jpeg(width: u32, height: u32) -> Bytes {
 
 fn status_and_code(err: &ApiError) -> (StatusCode, &'static str) {
     match err {
-        ApiError::Client { status, code, .. } => (*status, code),
+        ApiError::Client { code, .. } => (shutterbug::http::error::status_of(err), code),
         other => panic!("expected a client error, got {other:?}"),
     }
 }

@@ -4,7 +4,7 @@
 //! and compare with the whole server.
 
 use clap::Args;
-use shutterbug::store::Timestamp;
+use shutterbug::domain::Timestamp;
 
 #[derive(Args, Debug)]
 pub struct PgbenchArgs {

@@ -1,7 +1,11 @@
 //! The domain: typed ids, validated inputs, the objects clients see and the
 //! pure rules about them. Nothing here knows about SQL or HTTP.
 
+pub mod error;
 pub mod fields;
 pub mod ids;
 pub mod pagination;
 pub mod text;
+mod time;
+
+pub use time::Timestamp;

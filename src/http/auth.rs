@@ -9,16 +9,17 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{IssuedSession, RefreshOutcome};
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields::{self, Email, NewPassword, Username};
 use crate::domain::ids::UserId;
-use crate::error::{is_unique_violation, ApiError, ApiResult, ErrorBody};
+use crate::domain::Timestamp;
 use crate::http::extract::Json;
 use crate::http::users::{self, User};
 use crate::limits::ClientIp;
 use crate::realtime::close;
 use crate::state::AppState;
+use crate::store::error::is_unique_violation;
 use crate::store::with_db;
-use crate::store::Timestamp;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

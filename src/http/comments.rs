@@ -7,11 +7,12 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields;
 use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
 use crate::domain::pagination::{Cursor, Page, PageQuery};
 use crate::domain::text;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::Timestamp;
 use crate::http::extract::{Json, Path, Query};
 use crate::http::users::{self, ShortUser};
 use crate::media::public_url;
@@ -19,7 +20,7 @@ use crate::notifications::insert_notification;
 use crate::notifications::{self, NotificationKind};
 use crate::state::AppState;
 use crate::store::with_db;
-use crate::store::{BeginWrite, Timestamp};
+use crate::store::BeginWrite;
 
 pub const BODY_MAX: usize = 2200;
 

@@ -7,9 +7,9 @@ use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::domain::error::{ApiResult, ErrorBody};
 use crate::domain::pagination::{Cursor, Page, PageQuery, PageRequest};
 use crate::domain::text;
-use crate::error::{ApiResult, ErrorBody};
 use crate::http::extract::{Json, Path, Query};
 use crate::http::posts::post_columns;
 use crate::http::posts::{hydrate, Post, PostRow};

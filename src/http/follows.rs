@@ -4,9 +4,10 @@ use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::ids::{NotificationId, UserId};
 use crate::domain::pagination::{Cursor, Page, PageQuery};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::Timestamp;
 use crate::http::extract::{Json, Path, Query};
 use crate::http::users::{self, ShortUser, User};
 use crate::media::public_url;
@@ -14,7 +15,7 @@ use crate::notifications::insert_notification;
 use crate::notifications::{self, NotificationKind};
 use crate::state::AppState;
 use crate::store::with_db;
-use crate::store::{BeginWrite, Db, Timestamp};
+use crate::store::{BeginWrite, Db};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -149,7 +150,7 @@ struct FollowRow {
     username: String,
     display_name: String,
     avatar_key: Option<String>,
-    followed_at: crate::store::Timestamp,
+    followed_at: crate::domain::Timestamp,
 }
 
 impl FollowRow {

@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields;
 use crate::domain::ids::UserId;
-use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{Json, Multipart};
 use crate::http::posts::multipart_error;
 use crate::http::users::{self, User};

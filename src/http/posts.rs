@@ -11,10 +11,11 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields;
 use crate::domain::ids::{NotificationId, PostId, UserId};
 use crate::domain::text;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::Timestamp;
 use crate::http::extract::{Json, Multipart, Path};
 use crate::http::users::{self, ShortUser};
 use crate::media::{public_url, StoredImage};
@@ -23,7 +24,7 @@ use crate::notifications::{self, NotificationKind};
 use crate::realtime;
 use crate::state::AppState;
 use crate::store::with_db;
-use crate::store::{placeholders, BeginWrite, Db, Timestamp};
+use crate::store::{placeholders, BeginWrite, Db};
 
 /// Most images in one post.
 pub const MAX_IMAGES: usize = 10;

@@ -14,8 +14,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::ids::UserId;
-use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{Json, Query};
 use crate::http::users::ShortUser;
 use crate::media::public_url;

@@ -6,14 +6,15 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields::Username;
 use crate::domain::ids::UserId;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::Timestamp;
 use crate::http::extract::{Json, Path};
 use crate::media::public_url;
 use crate::state::AppState;
 use crate::store::with_db;
-use crate::store::{placeholders, Db, Timestamp};
+use crate::store::{placeholders, Db};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_user))

@@ -18,7 +18,7 @@ use anyhow::Context;
 use axum::body::Bytes;
 use tokio::sync::Semaphore;
 
-use crate::error::ApiError;
+use crate::domain::error::ApiError;
 
 pub use process::{DISPLAY_MAX_SIDE, MAX_PIXELS, MAX_SIDE, SQUARE_SIDE};
 pub use serve::uploads_service;

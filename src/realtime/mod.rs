@@ -11,7 +11,7 @@ mod socket;
 
 use axum::extract::ws::{rejection::WebSocketUpgradeRejection, Utf8Bytes, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -22,8 +22,8 @@ use protocol::ServerMessage;
 
 use crate::auth::AuthUser;
 use crate::config::Config;
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::ids::UserId;
-use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::Query;
 use crate::http::posts::Post;
 use crate::notifications::Notification;
@@ -127,18 +127,7 @@ async fn connect(
         ));
     }
     let user = AuthUser::from_headers(&headers, &state)?;
-    let upgrade = upgrade.map_err(|rejection| {
-        let status = if rejection.status() == StatusCode::METHOD_NOT_ALLOWED {
-            StatusCode::BAD_REQUEST
-        } else {
-            rejection.status()
-        };
-        ApiError::new(
-            status,
-            "websocket_required",
-            "this endpoint only speaks WebSocket",
-        )
-    })?;
+    let upgrade = upgrade?;
     let since = query.since;
     Ok(upgrade
         // Notification sockets carry small messages: small buffers keep an

@@ -7,6 +7,8 @@
 //! each backend. What differs (schema types, text search) lives in the
 //! per-backend migrations and in a few `match`es on [`Db`].
 
+pub mod error;
+mod ids;
 mod timestamp;
 
 use std::path::Path;
@@ -18,8 +20,6 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-
-pub use timestamp::Timestamp;
 
 /// A connection pool to whichever engine is configured.
 #[derive(Clone, Debug)]
