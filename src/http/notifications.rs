@@ -58,7 +58,7 @@ async fn list(
     });
     let notifications: Vec<Notification> = rows
         .into_iter()
-        .filter_map(NotificationRow::into_notification)
+        .filter_map(|row| row.into_notification(state.urls()))
         .collect();
     Ok(Json(Page::from_rows(notifications, &page, |n| Cursor {
         at: n.created_at,

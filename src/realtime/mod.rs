@@ -24,11 +24,11 @@ use crate::auth::AuthUser;
 use crate::config::Config;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::ids::UserId;
+use crate::domain::Post;
 use crate::http::extract::Query;
-use crate::http::posts::Post;
 use crate::notifications::Notification;
 use crate::state::AppState;
-use crate::store::with_db;
+use crate::store;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(connect))
@@ -57,12 +57,7 @@ pub fn publish_post(state: &AppState, post: Post) {
             return;
         }
         let author = post.author.id;
-        let followers: Result<Vec<UserId>, sqlx::Error> = with_db!(&state.db, pool, {
-            sqlx::query_scalar("SELECT follower_id FROM follows WHERE followee_id = $1")
-                .bind(author)
-                .fetch_all(pool)
-                .await
-        });
+        let followers = store::follows::follower_ids(&state.db, author).await;
         let followers = match followers {
             Ok(followers) => followers,
             Err(e) => {

@@ -5,7 +5,7 @@ use utoipa::ToSchema;
 
 use crate::domain::error::ErrorDetail;
 use crate::domain::ids::{NotificationId, UserId};
-use crate::http::posts::Post;
+use crate::domain::Post;
 use crate::notifications::Notification;
 
 /// Server to client.

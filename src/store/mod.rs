@@ -7,9 +7,15 @@
 //! each backend. What differs (schema types, text search) lives in the
 //! per-backend migrations and in a few `match`es on [`Db`].
 
+pub mod comments;
 pub mod error;
+pub mod feed;
+pub mod follows;
 mod ids;
+pub mod posts;
+pub mod search;
 mod timestamp;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;
