@@ -1,5 +1,7 @@
 //! Comments on posts.
 
+use std::collections::BTreeMap;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -196,33 +198,18 @@ async fn add_comment(
             .bind(post)
             .execute(&mut *tx)
             .await?;
-        let mut notified = Vec::new();
-        if post_author != me.id {
-            let id = insert_notification!(
-                tx,
-                post_author,
-                me.id,
-                NotificationKind::Comment,
-                Some(post),
-                Some(comment_id)
-            )
-            .await?;
-            notified.extend(id);
-        }
-        // The post's author already hears of the comment itself.
-        for &recipient in mentioned
+        // The post's author hears of the comment itself, not of a mention;
+        // in id order, as `insert_notification!` requires.
+        let mut recipients: BTreeMap<UserId, NotificationKind> = mentioned
             .iter()
-            .filter(|&&id| id != me.id && id != post_author)
-        {
-            let id = insert_notification!(
-                tx,
-                recipient,
-                me.id,
-                NotificationKind::Mention,
-                Some(post),
-                Some(comment_id)
-            )
-            .await?;
+            .map(|&id| (id, NotificationKind::Mention))
+            .collect();
+        recipients.insert(post_author, NotificationKind::Comment);
+        recipients.remove(&me.id);
+        let mut notified = Vec::new();
+        for (recipient, kind) in recipients {
+            let id = insert_notification!(tx, recipient, me.id, kind, Some(post), Some(comment_id))
+                .await?;
             notified.extend(id);
         }
         tx.commit().await?;

@@ -372,7 +372,9 @@ async fn insert_post(
 ) -> ApiResult<(PostId, Vec<NotificationId>)> {
     let now = Timestamp::now();
     let tags = text::hashtags(caption);
-    let mentioned = users::ids_of(db, &text::mentions(caption)).await?;
+    let mut mentioned = users::ids_of(db, &text::mentions(caption)).await?;
+    // In id order, as `insert_notification!` requires.
+    mentioned.sort_unstable();
     Ok(with_db!(db, pool, {
         let mut tx = pool.begin_write().await?;
         let post_id: PostId = sqlx::query_scalar(
@@ -529,7 +531,8 @@ async fn delete_post(
 /// A like on PostgreSQL as one statement (so one round trip and one commit
 /// instead of six): the like, the counter and the author's notification,
 /// each only if the step before it happened. The same as the SQLite
-/// transaction in [`like`]; likes are the most frequent write.
+/// transaction in [`like`] (`streamed` is `notifications::NEXT_SEQ`);
+/// likes are the most frequent write.
 /// `$1` post, `$2` liker, `$3` now, `$4` the notification kind.
 const LIKE_POSTGRES: &str = "
     WITH liked AS (
@@ -541,9 +544,18 @@ const LIKE_POSTGRES: &str = "
         UPDATE posts SET like_count = like_count + 1
         WHERE id = (SELECT post_id FROM liked)
         RETURNING author_id
+    ), streamed AS (
+        INSERT INTO notification_streams (user_id, last_seq)
+        SELECT author_id, 1 FROM counted
+        WHERE author_id <> $2 AND NOT EXISTS (
+            SELECT 1 FROM notifications
+            WHERE recipient_id = counted.author_id AND actor_id = $2 AND kind = $4 AND post_id = $1
+        )
+        ON CONFLICT (user_id) DO UPDATE SET last_seq = notification_streams.last_seq + 1
+        RETURNING user_id, last_seq
     ), notified AS (
-        INSERT INTO notifications (recipient_id, actor_id, kind, post_id, created_at)
-        SELECT author_id, $2, $4, $1, $3 FROM counted WHERE author_id <> $2
+        INSERT INTO notifications (recipient_id, seq, actor_id, kind, post_id, created_at)
+        SELECT user_id, last_seq, $2, $4, $1, $3 FROM streamed
         ON CONFLICT DO NOTHING
         RETURNING id
     )
