@@ -178,91 +178,106 @@ mod tests {
         steps
     }
 
+    /// One row of the table: a stream standing at `delivered`, a store
+    /// holding `stored`, what arrives, and what the socket must do.
+    struct Case<'a> {
+        name: &'a str,
+        delivered: i64,
+        stored: &'a [i64],
+        inputs: &'a [Input],
+        expected: Vec<Step>,
+    }
+
     #[test]
     fn delivers_in_seq_order_once_and_settles_gaps_from_the_store() {
         let full: Vec<Input> = (2..=HOLD_CAPACITY as i64 + 2).map(Live).collect();
         let all: Vec<i64> = (1..=HOLD_CAPACITY as i64 + 2).collect();
-        let cases: &[(&str, i64, &[i64], &[Input], Vec<Step>)] = &[
-            (
-                "in order: each at once",
-                0,
-                &[],
-                &[Live(1), Live(2), Live(3)],
-                vec![Sent(1), Sent(2), Sent(3)],
-            ),
-            (
-                "already delivered: dropped",
-                5,
-                &[],
-                &[Live(3), Live(5), Live(6), Live(6)],
-                vec![Sent(6)],
-            ),
-            (
-                "ahead of a missing one: waits for it",
-                0,
-                &[],
-                &[Live(2), Live(1), Live(3)],
-                vec![Sent(1), Sent(2), Sent(3)],
-            ),
-            (
-                "a held run follows the missing one at once",
-                0,
-                &[],
-                &[Live(4), Live(3), Live(2), Live(1)],
-                vec![Sent(1), Sent(2), Sent(3), Sent(4)],
-            ),
-            (
-                "a second copy of a held one: dropped",
-                0,
-                &[],
-                &[Live(2), Live(2), Live(1)],
-                vec![Sent(1), Sent(2)],
-            ),
-            (
-                "a gap that closes leaves the rest held",
-                0,
-                &[],
-                &[Live(2), Live(4), Live(1), Live(3)],
-                vec![Sent(1), Sent(2), Sent(3), Sent(4)],
-            ),
-            (
-                "missing too long: read from the store; its late live copy is dropped",
-                1,
-                &[2, 3],
-                &[Live(3), Expire, Live(2), Live(4)],
-                vec![Fetched(1, 3, vec![2, 3]), Sent(4)],
-            ),
-            (
-                "absent from the store: a hole, skipped for good",
-                0,
-                &[1, 3],
-                &[Live(1), Live(3), Expire, Live(4)],
-                vec![Sent(1), Fetched(1, 3, vec![3]), Sent(4)],
-            ),
-            (
-                "the gap reaches the newest held one",
-                0,
-                &[2, 3, 5],
-                &[Live(5), Live(3), Expire],
-                vec![Fetched(0, 5, vec![2, 3, 5])],
-            ),
-            (
-                "expiry with nothing held: nothing to do",
-                0,
-                &[1],
-                &[Live(1), Expire],
-                vec![Sent(1)],
-            ),
-            (
-                "a full hold reads the gap at once, up to the newest",
-                0,
-                &all,
-                &full,
-                vec![Fetched(0, HOLD_CAPACITY as i64 + 2, all.clone())],
-            ),
+        let cases = [
+            Case {
+                name: "in order: each at once",
+                delivered: 0,
+                stored: &[],
+                inputs: &[Live(1), Live(2), Live(3)],
+                expected: vec![Sent(1), Sent(2), Sent(3)],
+            },
+            Case {
+                name: "already delivered: dropped",
+                delivered: 5,
+                stored: &[],
+                inputs: &[Live(3), Live(5), Live(6), Live(6)],
+                expected: vec![Sent(6)],
+            },
+            Case {
+                name: "ahead of a missing one: waits for it",
+                delivered: 0,
+                stored: &[],
+                inputs: &[Live(2), Live(1), Live(3)],
+                expected: vec![Sent(1), Sent(2), Sent(3)],
+            },
+            Case {
+                name: "a held run follows the missing one at once",
+                delivered: 0,
+                stored: &[],
+                inputs: &[Live(4), Live(3), Live(2), Live(1)],
+                expected: vec![Sent(1), Sent(2), Sent(3), Sent(4)],
+            },
+            Case {
+                name: "a second copy of a held one: dropped",
+                delivered: 0,
+                stored: &[],
+                inputs: &[Live(2), Live(2), Live(1)],
+                expected: vec![Sent(1), Sent(2)],
+            },
+            Case {
+                name: "a gap that closes leaves the rest held",
+                delivered: 0,
+                stored: &[],
+                inputs: &[Live(2), Live(4), Live(1), Live(3)],
+                expected: vec![Sent(1), Sent(2), Sent(3), Sent(4)],
+            },
+            Case {
+                name: "missing too long: read from the store; its late live copy is dropped",
+                delivered: 1,
+                stored: &[2, 3],
+                inputs: &[Live(3), Expire, Live(2), Live(4)],
+                expected: vec![Fetched(1, 3, vec![2, 3]), Sent(4)],
+            },
+            Case {
+                name: "absent from the store: a hole, skipped for good",
+                delivered: 0,
+                stored: &[1, 3],
+                inputs: &[Live(1), Live(3), Expire, Live(4)],
+                expected: vec![Sent(1), Fetched(1, 3, vec![3]), Sent(4)],
+            },
+            Case {
+                name: "the gap reaches the newest held one",
+                delivered: 0,
+                stored: &[2, 3, 5],
+                inputs: &[Live(5), Live(3), Expire],
+                expected: vec![Fetched(0, 5, vec![2, 3, 5])],
+            },
+            Case {
+                name: "expiry with nothing held: nothing to do",
+                delivered: 0,
+                stored: &[1],
+                inputs: &[Live(1), Expire],
+                expected: vec![Sent(1)],
+            },
+            Case {
+                name: "a full hold reads the gap at once, up to the newest",
+                delivered: 0,
+                stored: &all,
+                inputs: &full,
+                expected: vec![Fetched(0, HOLD_CAPACITY as i64 + 2, all.clone())],
+            },
         ];
-        for (name, delivered, stored, inputs, expected) in cases {
-            assert_eq!(&run(*delivered, stored, inputs), expected, "{name}");
+        for case in cases {
+            assert_eq!(
+                run(case.delivered, case.stored, case.inputs),
+                case.expected,
+                "{}",
+                case.name
+            );
         }
     }
 
