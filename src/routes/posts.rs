@@ -531,8 +531,9 @@ async fn delete_post(
 /// A like on PostgreSQL as one statement (so one round trip and one commit
 /// instead of six): the like, the counter and the author's notification,
 /// each only if the step before it happened. The same as the SQLite
-/// transaction in [`like`] (`streamed` is `notifications::NEXT_SEQ`);
-/// likes are the most frequent write.
+/// transaction in [`like`] (`streamed` is `notifications::NEXT_SEQ`, in
+/// the terms of the `notifications_once` index so that the index answers
+/// it); likes are the most frequent write.
 /// `$1` post, `$2` liker, `$3` now, `$4` the notification kind.
 const LIKE_POSTGRES: &str = "
     WITH liked AS (
@@ -549,7 +550,8 @@ const LIKE_POSTGRES: &str = "
         SELECT author_id, 1 FROM counted
         WHERE author_id <> $2 AND NOT EXISTS (
             SELECT 1 FROM notifications
-            WHERE recipient_id = counted.author_id AND actor_id = $2 AND kind = $4 AND post_id = $1
+            WHERE recipient_id = counted.author_id AND actor_id = $2 AND kind = $4
+              AND kind IN ('like', 'follow') AND COALESCE(post_id, 0) = $1
         )
         ON CONFLICT (user_id) DO UPDATE SET last_seq = notification_streams.last_seq + 1
         RETURNING user_id, last_seq
