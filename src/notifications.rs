@@ -2,10 +2,16 @@
 //! them, delivered live once that transaction has committed.
 //!
 //! Every place that creates a notification uses [`insert_notification!`]
-//! inside its transaction (a like on PostgreSQL does the same insert inside
-//! its single statement) and then calls [`publish`] with the new ids after
-//! the commit; `publish` is the single seam to the real-time hub, so a
-//! client never hears of something that was rolled back.
+//! inside its transaction (a like on PostgreSQL does the same inside its
+//! single statement) and then calls [`publish`] with the new ids after the
+//! commit; `publish` is the single seam to the real-time hub, so a client
+//! never hears of something that was rolled back.
+//!
+//! Each recipient's notifications are numbered by `seq` in commit order:
+//! the insert first bumps the recipient's row in `notification_streams`,
+//! whose lock (held to the commit) makes that recipient's writers commit
+//! one after the other. Live sockets deliver in `seq` order and clients
+//! reconnect with the last `seq` they saw (see `realtime`).
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -50,6 +56,10 @@ impl NotificationKind {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Notification {
     pub id: NotificationId,
+    /// The notification's position in its recipient's stream: for one
+    /// recipient, a notification that commits later has a larger `seq`.
+    /// Numbers may be skipped, never reused.
+    pub seq: i64,
     pub kind: NotificationKind,
     pub actor: ShortUser,
     pub post_id: Option<PostId>,
@@ -61,34 +71,84 @@ pub struct Notification {
 }
 
 /// Stores a notification in the caller's open transaction `$tx` and
-/// evaluates to `Option<NotificationId>`: `None` when it would repeat a like
-/// or follow notification that already exists.
+/// evaluates to a future of `Result<Option<NotificationId>, sqlx::Error>`:
+/// `None` when it would repeat a like or follow notification that already
+/// exists.
 ///
 /// Arguments: `$tx, recipient: UserId, actor: UserId, kind: NotificationKind,
 /// post: Option<PostId>, comment: Option<CommentId>`. Nobody is notified of
 /// their own actions: callers skip `recipient == actor`.
+///
+/// The recipient's stream row stays locked until the transaction ends, so
+/// a transaction that notifies several people must insert in recipient id
+/// order: two of them taking the locks in opposite orders would deadlock.
 macro_rules! insert_notification {
     ($tx:expr, $recipient:expr, $actor:expr, $kind:expr, $post:expr, $comment:expr) => {
-        sqlx::query_scalar::<_, $crate::domain::ids::NotificationId>(
-            "INSERT INTO notifications (recipient_id, actor_id, kind, post_id, comment_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT DO NOTHING
-             RETURNING id",
-        )
-        .bind($recipient)
-        .bind($actor)
-        .bind($kind.as_str())
-        .bind($post)
-        .bind($comment)
-        .bind($crate::domain::Timestamp::now())
-        .fetch_optional(&mut *$tx)
+        async {
+            let (recipient, actor, kind, post, comment) =
+                ($recipient, $actor, $kind, $post, $comment);
+            let seq: Option<i64> = sqlx::query_scalar($crate::notifications::NEXT_SEQ)
+                .bind(recipient)
+                .bind(actor)
+                .bind(kind.as_str())
+                .bind(post)
+                .fetch_optional(&mut *$tx)
+                .await?;
+            let Some(seq) = seq else {
+                return Ok::<_, sqlx::Error>(None);
+            };
+            sqlx::query_scalar::<_, $crate::domain::ids::NotificationId>(
+                "INSERT INTO notifications
+                     (recipient_id, seq, actor_id, kind, post_id, comment_id, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT DO NOTHING
+                 RETURNING id",
+            )
+            .bind(recipient)
+            .bind(seq)
+            .bind(actor)
+            .bind(kind.as_str())
+            .bind(post)
+            .bind(comment)
+            .bind($crate::domain::Timestamp::now())
+            .fetch_optional(&mut *$tx)
+            .await
+        }
     };
 }
 pub(crate) use insert_notification;
 
+/// Draws the next `seq` of recipient `$1`, locking their stream row until the
+/// commit; no row when the notification (`$2` actor, `$3` kind, `$4` post)
+/// would repeat a like or follow, so that the usual repeat leaves no hole.
+/// (Two such repeats racing each other still can: the insert then does
+/// nothing, which readers of the stream allow for.)
+pub(crate) const NEXT_SEQ: &str = "
+    INSERT INTO notification_streams (user_id, last_seq)
+    SELECT $1, 1
+    WHERE NOT EXISTS (
+        SELECT 1 FROM notifications
+        WHERE recipient_id = $1 AND actor_id = $2 AND kind = $3
+          AND kind IN ('like', 'follow') AND COALESCE(post_id, 0) = COALESCE($4, 0)
+    )
+    ON CONFLICT (user_id) DO UPDATE SET last_seq = notification_streams.last_seq + 1
+    RETURNING last_seq";
+
+/// The last `seq` handed out to `user` (0 before their first notification).
+pub(crate) async fn latest_seq(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
+    let latest: Option<i64> = with_db!(db, pool, {
+        sqlx::query_scalar("SELECT last_seq FROM notification_streams WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(latest.unwrap_or(0))
+}
+
 #[derive(sqlx::FromRow)]
 pub(crate) struct NotificationRow {
     id: NotificationId,
+    seq: i64,
     pub(crate) recipient_id: UserId,
     kind: String,
     post_id: Option<PostId>,
@@ -106,6 +166,7 @@ impl NotificationRow {
     pub(crate) fn into_notification(self, urls: &dyn MediaUrls) -> Option<Notification> {
         Some(Notification {
             id: self.id,
+            seq: self.seq,
             kind: NotificationKind::from_db(&self.kind)?,
             actor: ShortUser::new(
                 self.actor_id,
@@ -126,7 +187,7 @@ impl NotificationRow {
 /// The columns of a `NotificationRow`, from `notifications n` joined to its actor `a`.
 macro_rules! notification_select {
     () => {
-        "SELECT n.id, n.recipient_id, n.kind, n.post_id, n.comment_id, n.created_at, n.read,
+        "SELECT n.id, n.seq, n.recipient_id, n.kind, n.post_id, n.comment_id, n.created_at, n.read,
                 a.id AS actor_id, a.username AS actor_username,
                 a.display_name AS actor_display_name, a.avatar_key AS actor_avatar_key,
                 (SELECT m.thumb_key FROM media m

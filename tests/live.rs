@@ -5,16 +5,14 @@ mod common;
 
 use std::time::Duration;
 
+use common::ws::{assert_quiet, close_code, connect, next_json, open, send_json, ws_url, WAIT};
 use common::{Backend, Session, TestApp};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
-use serde_json::{json, Value};
-use tokio::net::TcpStream;
+use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+use tokio_tungstenite::MaybeTlsStream;
 
 on_both_backends!(
     authenticates_by_message_or_header,
@@ -25,84 +23,6 @@ on_both_backends!(
     logout_closes_the_session_sockets,
     registry_empties_when_sockets_close,
 );
-
-const WAIT: Duration = Duration::from_secs(5);
-
-fn ws_url(app: &TestApp, query: &str) -> String {
-    format!("ws://{}/api/ws{query}", app.addr)
-}
-
-async fn open(app: &TestApp) -> Socket {
-    tokio_tungstenite::connect_async(ws_url(app, ""))
-        .await
-        .expect("connect")
-        .0
-}
-
-async fn send_json(socket: &mut Socket, value: Value) {
-    socket
-        .send(Message::text(value.to_string()))
-        .await
-        .expect("send");
-}
-
-/// The next JSON message, skipping protocol pings.
-async fn next_json(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(WAIT, socket.next())
-            .await
-            .expect("no message in time")
-            .expect("socket ended")
-            .expect("socket error");
-        match message {
-            Message::Text(text) => return serde_json::from_str(&text).expect("JSON message"),
-            Message::Ping(_) | Message::Pong(_) => continue,
-            other => panic!("expected a text message, got {other:?}"),
-        }
-    }
-}
-
-/// Waits for the close frame and returns its code.
-async fn close_code(socket: &mut Socket) -> u16 {
-    loop {
-        match tokio::time::timeout(WAIT, socket.next())
-            .await
-            .expect("no close in time")
-        {
-            Some(Ok(Message::Close(Some(frame)))) => return u16::from(frame.code),
-            Some(Ok(Message::Close(None))) | None => return 1005,
-            Some(Ok(_)) => continue,
-            Some(Err(e)) => panic!("socket error before close: {e}"),
-        }
-    }
-}
-
-/// Asserts nothing but pings arrives for a little while.
-async fn assert_quiet(socket: &mut Socket) {
-    let quiet = tokio::time::timeout(Duration::from_millis(300), async {
-        loop {
-            match socket.next().await {
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                other => return other,
-            }
-        }
-    })
-    .await;
-    assert!(quiet.is_err(), "unexpected message: {quiet:?}");
-}
-
-/// Opens a socket and authenticates it by message.
-async fn connect(app: &TestApp, session: &Session, since: Option<i64>) -> Socket {
-    let mut socket = open(app).await;
-    send_json(
-        &mut socket,
-        json!({"type": "auth", "token": session.token, "since": since}),
-    )
-    .await;
-    let ready = next_json(&mut socket).await;
-    assert_eq!(ready, json!({"type": "ready", "user_id": session.user_id}));
-    socket
-}
 
 async fn authenticates_by_message_or_header(app: TestApp) {
     let ana = app.register("ana").await;
@@ -256,7 +176,9 @@ async fn delivers_every_kind_of_event_to_every_session(app: TestApp) {
         let comment = next_json(socket).await;
         assert_eq!(comment["notification"]["kind"], "comment");
         assert!(comment["notification"]["comment_id"].is_i64());
-        assert!(comment["notification"]["id"].as_i64() > like["notification"]["id"].as_i64());
+        // Each takes the next place in ana's stream, after bob's follow.
+        assert_eq!(like["notification"]["seq"], 2);
+        assert_eq!(comment["notification"]["seq"], 3);
     }
 
     // Ana's own actions notify nobody, and cat hears nothing more.
@@ -288,7 +210,7 @@ async fn replays_missed_notifications_without_gaps_or_duplicates(app: TestApp) {
 
     let mut socket = connect(&app, &ana, None).await;
     like(&fans[0]).await;
-    let seen = next_json(&mut socket).await["notification"]["id"]
+    let seen = next_json(&mut socket).await["notification"]["seq"]
         .as_i64()
         .unwrap();
     drop(socket);
@@ -326,9 +248,7 @@ async fn replays_missed_notifications_without_gaps_or_duplicates(app: TestApp) {
         "stored ones first, in order"
     );
 
-    // Past the replay bound the server says: refetch over REST.
-    let (status, _) = app.get("/api/notifications", ana.token()).await;
-    assert_eq!(status, StatusCode::OK);
+    // since 0: the whole stream, in order.
     let mut socket = connect(&app, &ana, Some(0)).await;
     let mut names = Vec::new();
     for _ in 0..5 {

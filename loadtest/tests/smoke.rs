@@ -319,7 +319,7 @@ fn check_report(scenario: &str, json: &PathBuf, svg: &PathBuf) -> Value {
 }
 
 /// Every session opened and stayed open; every like notified each session
-/// of the post's author once, and every post reached each follower session
+/// of the post's author once, in seq order, and every post reached each follower session
 /// once and nobody else.
 fn check_ws_details(report: &Value) {
     let details = &report["details"];
@@ -329,6 +329,7 @@ fn check_ws_details(report: &Value) {
     let likes = &details["likes"]["deliveries"];
     assert!(likes["expected"].as_u64().unwrap() > 0, "{details:#}");
     assert_eq!(likes["delivered"], likes["expected"], "{details:#}");
+    assert_eq!(likes["out_of_order"], 0, "{details:#}");
     let fanout = details["fanout"].as_array().unwrap();
     assert_eq!(fanout.len(), 2, "{details:#}");
     for post in fanout {

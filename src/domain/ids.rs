@@ -40,6 +40,7 @@ id_type!(
     CommentId
 );
 id_type!(
-    /// A stored notification; ids only grow, so clients can say "since".
+    /// A stored notification; ids only grow, so clients mark read "up to" one.
+    /// (Reconnecting clients say `since` with the stream's `seq` instead.)
     NotificationId
 );

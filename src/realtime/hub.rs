@@ -14,7 +14,7 @@ use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
 use tokio::sync::{mpsc, Notify};
 
-use crate::domain::ids::{NotificationId, SessionId, UserId};
+use crate::domain::ids::{SessionId, UserId};
 
 /// Close codes the hub uses (the 4000s are ours, per the API contract).
 pub mod close {
@@ -32,25 +32,22 @@ pub struct Event(Arc<EventBody>);
 #[derive(Debug)]
 struct EventBody {
     text: Utf8Bytes,
-    notification_id: Option<NotificationId>,
+    seq: Option<i64>,
 }
 
 impl Event {
-    /// `notification_id` is set for notification events, so a replaying
-    /// session can skip the ones it already sent from the store.
-    pub fn new(text: Utf8Bytes, notification_id: Option<NotificationId>) -> Self {
-        Self(Arc::new(EventBody {
-            text,
-            notification_id,
-        }))
+    /// `seq` is the notification's place in its recipient's stream, for
+    /// notification events: a socket delivers those in `seq` order.
+    pub fn new(text: Utf8Bytes, seq: Option<i64>) -> Self {
+        Self(Arc::new(EventBody { text, seq }))
     }
 
     pub fn text(&self) -> &Utf8Bytes {
         &self.0.text
     }
 
-    pub fn notification_id(&self) -> Option<NotificationId> {
-        self.0.notification_id
+    pub fn seq(&self) -> Option<i64> {
+        self.0.seq
     }
 }
 

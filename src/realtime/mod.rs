@@ -6,6 +6,7 @@
 //! is in [`protocol`], one session's life in [`socket`].
 
 mod hub;
+mod order;
 pub mod protocol;
 mod socket;
 
@@ -39,7 +40,7 @@ impl Hub {
     pub fn send_notification(&self, recipient: UserId, notification: &Notification) {
         let event = Event::new(
             Utf8Bytes::from(ServerMessage::Notification { notification }.to_json()),
-            Some(notification.id),
+            Some(notification.seq),
         );
         self.send(recipient, &event);
     }
@@ -78,7 +79,7 @@ pub fn publish_post(state: &AppState, post: Post) {
 #[derive(Deserialize, IntoParams)]
 pub struct ConnectQuery {
     /// For clients that authenticate with the `Authorization` header: the
-    /// last notification id seen (browser clients put it in the auth message).
+    /// last notification `seq` seen (browser clients put it in the auth message).
     since: Option<i64>,
     /// Never accepted: tokens in URLs end up in logs.
     #[param(value_type = Option<String>)]
@@ -89,9 +90,11 @@ pub struct ConnectQuery {
 /// Opens the live event socket.
 ///
 /// Authenticate with a first message `{"type":"auth","token":…,"since":…}`
-/// (or `Authorization: Bearer` on this request). See the API contract for
-/// the messages; `resync` tells the client to refetch notifications over
-/// REST because more were missed than a reconnect replays (500).
+/// (or `Authorization: Bearer` on this request, with `?since=`), where
+/// `since` is the last notification `seq` the client saw. See the API
+/// contract for the messages; `resync` tells the client to refetch
+/// notifications over REST because more were missed than a reconnect
+/// replays (500).
 #[utoipa::path(
     get,
     path = "/api/ws",

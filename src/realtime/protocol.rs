@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::error::ErrorDetail;
-use crate::domain::ids::{NotificationId, UserId};
+use crate::domain::ids::UserId;
 use crate::domain::Post;
 use crate::notifications::Notification;
 
@@ -14,7 +14,8 @@ use crate::notifications::Notification;
 pub enum ServerMessage<'a> {
     /// Authenticated; events follow.
     Ready { user_id: UserId },
-    /// A like, comment, follow or mention addressed to the user.
+    /// A like, comment, follow or mention addressed to the user; each once,
+    /// in `seq` order.
     Notification {
         #[schema(value_type = Notification)]
         notification: &'a Notification,
@@ -25,10 +26,9 @@ pub enum ServerMessage<'a> {
         post: &'a Post,
     },
     /// More notifications were missed than a reconnect replays: fetch
-    /// `GET /api/notifications` instead. Live events continue after it.
-    Resync {
-        latest_notification_id: Option<NotificationId>,
-    },
+    /// `GET /api/notifications` instead. Live events continue after it,
+    /// from the one after `latest_seq` (the client's new `since`).
+    Resync { latest_seq: i64 },
     /// A client message could not be understood; the socket stays open.
     Error { error: ErrorDetail },
     /// The answer to `{"type":"ping"}`.
@@ -58,8 +58,10 @@ pub enum ClientMessage {
     /// The first message of a browser client.
     Auth {
         token: String,
-        /// The last notification id the client has seen: stored ones after
-        /// it are sent first, then live ones, without gap or duplicate.
+        /// The last notification `seq` the client has seen: stored ones
+        /// after it are sent first, then live ones, in `seq` order, without
+        /// gap or duplicate. Without it, the socket starts with what
+        /// commits from now on.
         since: Option<i64>,
     },
     Ping,

@@ -1,23 +1,29 @@
 //! One WebSocket session: authenticate, register, replay, then relay events.
 
+use std::pin::Pin;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use tokio::time::{interval_at, Instant, MissedTickBehavior};
+use tokio::time::{interval_at, sleep, Instant, MissedTickBehavior, Sleep};
 
-use super::hub::{close, Registration};
+use super::hub::{close, Event, Registration};
+use super::order::{Gap, Order, Verdict};
 use super::protocol::{ClientMessage, ServerMessage};
 use crate::auth::AuthUser;
-use crate::domain::ids::NotificationId;
-use crate::notifications::notification_select;
-use crate::notifications::NotificationRow;
+use crate::domain::ids::UserId;
+use crate::notifications::{self, notification_select, NotificationRow};
 use crate::state::AppState;
 use crate::store::with_db;
 
 /// Largest client message accepted; ours are tiny.
 pub const MAX_CLIENT_MESSAGE: usize = 4096;
-/// Most stored notifications replayed on connect; beyond, `resync`.
+/// Most stored notifications sent in one go (on connect, or to fill a gap);
+/// beyond, `resync`.
 pub const REPLAY_LIMIT: i64 = 500;
+/// How long a notification waits for a missing earlier one before the gap
+/// is read from the store. Publishing races are over within milliseconds;
+/// a `seq` missing this long is usually one that will never exist.
+const HOLD_FOR: Duration = Duration::from_millis(40);
 
 /// Why a session ended, as a close frame (or none when the peer vanished).
 type Ending = Option<(u16, &'static str)>;
@@ -30,7 +36,7 @@ pub async fn run(
 ) {
     let (user, since) = match user {
         Some(user) => (user, since),
-        // Boxed, like the replay below: a task is as large as its largest
+        // Boxed, like the replay in `serve`: a task is as large as its largest
         // state, and these short-lived ones would otherwise make every idle
         // session pay for them.
         None => match Box::pin(authenticate(&state, &mut socket)).await {
@@ -105,10 +111,10 @@ async fn serve(
     since: Option<i64>,
 ) -> Result<(), Ending> {
     send_text(socket, ServerMessage::Ready { user_id: user.id }.to_json()).await?;
-    let replayed_up_to = match since {
-        Some(since) => Box::pin(replay(state, socket, user, since)).await?,
-        None => None,
-    };
+    let delivered = Box::pin(start(state, socket, user.id, since)).await?;
+    let mut order = Order::new(delivered);
+    // Armed only while a notification is held (see `order`).
+    let mut hold: Option<Pin<Box<Sleep>>> = None;
 
     let period = state.config.ws_ping_interval;
     let mut pings = interval_at(Instant::now() + period, period);
@@ -124,12 +130,21 @@ async fn serve(
                 let Some(event) = event else {
                     return Err(Some((close::GOING_AWAY, "server shutting down")));
                 };
-                // Already sent by the replay.
-                let notification_id = event.notification_id();
-                if notification_id.is_some() && notification_id <= replayed_up_to {
-                    continue;
+                match event.seq() {
+                    Some(seq) => relay(state, socket, user.id, &mut order, seq, event).await?,
+                    None => send(socket, Message::Text(event.text().clone())).await?,
                 }
-                send(socket, Message::Text(event.text().clone())).await?;
+                if !order.is_holding() {
+                    hold = None;
+                } else if hold.is_none() {
+                    hold = Some(Box::pin(sleep(HOLD_FOR)));
+                }
+            }
+            () = expiry(&mut hold) => {
+                hold = None;
+                if let Some(gap) = order.gap() {
+                    settle(state, socket, user.id, &mut order, gap).await?;
+                }
             }
             message = socket.recv() => {
                 awaiting_pong = false;
@@ -154,56 +169,120 @@ async fn serve(
     }
 }
 
-/// Sends stored notifications after `since`, in id order; returns the last
-/// id covered so that live duplicates can be skipped.
-async fn replay(
+/// Where the socket's stream starts: at the latest `seq`, read after the
+/// socket registered, so that whatever commits later comes through the
+/// queue; with `since`, after the stored notifications past `since` are
+/// replayed (a `since` beyond the latest counts as the latest).
+async fn start(
     state: &AppState,
     socket: &mut WebSocket,
-    user: AuthUser,
-    since: i64,
-) -> Result<Option<NotificationId>, Ending> {
+    user: UserId,
+    since: Option<i64>,
+) -> Result<i64, Ending> {
+    let latest = notifications::latest_seq(&state.db, user)
+        .await
+        .map_err(load_failed)?;
+    match since {
+        Some(after) if after < latest => {
+            let gap = Gap {
+                after,
+                up_to: latest,
+            };
+            catch_up(state, socket, user, gap).await
+        }
+        _ => Ok(latest),
+    }
+}
+
+/// Sends a live notification in its place in the stream.
+async fn relay(
+    state: &AppState,
+    socket: &mut WebSocket,
+    user: UserId,
+    order: &mut Order<Event>,
+    seq: i64,
+    event: Event,
+) -> Result<(), Ending> {
+    match order.offer(seq, event) {
+        Verdict::Stale | Verdict::Held => Ok(()),
+        Verdict::Next(event) => {
+            send(socket, Message::Text(event.text().clone())).await?;
+            while let Some(event) = order.next_held() {
+                send(socket, Message::Text(event.text().clone())).await?;
+            }
+            Ok(())
+        }
+        Verdict::Fetch(gap) => settle(state, socket, user, order, gap).await,
+    }
+}
+
+/// Sends what the store has of `gap`, in place of whatever was held of it:
+/// a `seq` of the gap that is not stored by now never will be.
+async fn settle(
+    state: &AppState,
+    socket: &mut WebSocket,
+    user: UserId,
+    order: &mut Order<Event>,
+    gap: Gap,
+) -> Result<(), Ending> {
+    // Boxed, like the start: its state is large and rarely needed.
+    let up_to = Box::pin(catch_up(state, socket, user, gap)).await?;
+    order.caught_up(up_to);
+    Ok(())
+}
+
+/// Resolves when the armed hold runs out; never while none is armed.
+async fn expiry(hold: &mut Option<Pin<Box<Sleep>>>) {
+    match hold {
+        Some(sleep) => sleep.as_mut().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends the stored notifications of `gap` in `seq` order and returns the
+/// `seq` the stream then stands at: the end of the gap, or, when more are
+/// stored there than a replay sends, the latest `seq` announced by `resync`.
+async fn catch_up(
+    state: &AppState,
+    socket: &mut WebSocket,
+    user: UserId,
+    gap: Gap,
+) -> Result<i64, Ending> {
     let loaded: Result<Vec<NotificationRow>, sqlx::Error> = with_db!(&state.db, pool, {
         sqlx::query_as(concat!(
             notification_select!(),
-            " WHERE n.recipient_id = $1 AND n.id > $2 ORDER BY n.id LIMIT $3"
+            " WHERE n.recipient_id = $1 AND n.seq > $2 AND n.seq <= $3 ORDER BY n.seq LIMIT $4"
         ))
-        .bind(user.id)
-        .bind(since)
+        .bind(user)
+        .bind(gap.after)
+        .bind(gap.up_to)
         .bind(REPLAY_LIMIT + 1)
         .fetch_all(pool)
         .await
     });
-    let rows = loaded.map_err(|e| {
-        tracing::warn!(error = %e, "replay failed");
-        Some((1011, "could not load missed notifications"))
-    })?;
+    let rows = loaded.map_err(load_failed)?;
 
     if rows.len() as i64 > REPLAY_LIMIT {
-        let latest: Result<Option<NotificationId>, sqlx::Error> = with_db!(&state.db, pool, {
-            sqlx::query_scalar("SELECT MAX(id) FROM notifications WHERE recipient_id = $1")
-                .bind(user.id)
-                .fetch_one(pool)
-                .await
-        });
-        let latest = latest.map_err(|_| Some((1011, "could not load missed notifications")))?;
-        let message = ServerMessage::Resync {
-            latest_notification_id: latest,
-        };
-        send_text(socket, message.to_json()).await?;
-        return Ok(latest);
+        let latest_seq = notifications::latest_seq(&state.db, user)
+            .await
+            .map_err(load_failed)?;
+        send_text(socket, ServerMessage::Resync { latest_seq }.to_json()).await?;
+        return Ok(latest_seq);
     }
-
-    let mut last = None;
     for row in rows {
         if let Some(notification) = row.into_notification(state.urls()) {
-            last = Some(notification.id);
             let message = ServerMessage::Notification {
                 notification: &notification,
             };
             send_text(socket, message.to_json()).await?;
         }
     }
-    Ok(last)
+    Ok(gap.up_to)
+}
+
+fn load_failed(e: sqlx::Error) -> Ending {
+    tracing::warn!(error = %e, "could not load missed notifications");
+    Some((1011, "could not load missed notifications"))
 }
 
 /// Answers one client message after authentication.

@@ -24,7 +24,9 @@ pub struct NewPost {
 /// and to connected followers. On any failure the files already written
 /// are removed, so no file outlives a post that was never committed.
 pub async fn publish(state: AppState, author: UserId, new: NewPost) -> ApiResult<Post> {
-    let mentioned = store::users::ids_of(&state.db, &text::mentions(&new.caption)).await?;
+    let mut mentioned = store::users::ids_of(&state.db, &text::mentions(&new.caption)).await?;
+    // In id order, as `insert_notification!` requires.
+    mentioned.sort_unstable();
     let mut stored: Vec<StoredImage> = Vec::with_capacity(new.images.len());
     for image in new.images {
         match state.media.store_post_image(image).await {

@@ -1,5 +1,7 @@
 //! Comments: a post's thread, adding one with its notifications, deleting.
 
+use std::collections::BTreeMap;
+
 use crate::domain::comment::may_delete;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
@@ -124,33 +126,19 @@ pub async fn add(
             .bind(post)
             .execute(&mut *tx)
             .await?;
-        let mut notified = Vec::new();
-        if post_author != author {
-            let id = insert_notification!(
-                tx,
-                post_author,
-                author,
-                NotificationKind::Comment,
-                Some(post),
-                Some(comment_id)
-            )
-            .await?;
-            notified.extend(id);
-        }
-        // The post's author already hears of the comment itself.
-        for &recipient in mentioned
+        // The post's author hears of the comment itself, not of a mention;
+        // in id order, as `insert_notification!` requires.
+        let mut recipients: BTreeMap<UserId, NotificationKind> = mentioned
             .iter()
-            .filter(|&&id| id != author && id != post_author)
-        {
-            let id = insert_notification!(
-                tx,
-                recipient,
-                author,
-                NotificationKind::Mention,
-                Some(post),
-                Some(comment_id)
-            )
-            .await?;
+            .map(|&id| (id, NotificationKind::Mention))
+            .collect();
+        recipients.insert(post_author, NotificationKind::Comment);
+        recipients.remove(&author);
+        let mut notified = Vec::new();
+        for (recipient, kind) in recipients {
+            let id =
+                insert_notification!(tx, recipient, author, kind, Some(post), Some(comment_id))
+                    .await?;
             notified.extend(id);
         }
         tx.commit().await?;

@@ -259,7 +259,9 @@ pub async fn delete(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<String>> {
 /// A like on PostgreSQL as one statement (so one round trip and one commit
 /// instead of six): the like, the counter and the author's notification,
 /// each only if the step before it happened. The same as the SQLite
-/// transaction in [`like`]; likes are the most frequent write.
+/// transaction in [`like`] (`streamed` is `notifications::NEXT_SEQ`, in
+/// the terms of the `notifications_once` index so that the index answers
+/// it); likes are the most frequent write.
 /// `$1` post, `$2` liker, `$3` now, `$4` the notification kind.
 const LIKE_POSTGRES: &str = "
     WITH liked AS (
@@ -271,9 +273,19 @@ const LIKE_POSTGRES: &str = "
         UPDATE posts SET like_count = like_count + 1
         WHERE id = (SELECT post_id FROM liked)
         RETURNING author_id
+    ), streamed AS (
+        INSERT INTO notification_streams (user_id, last_seq)
+        SELECT author_id, 1 FROM counted
+        WHERE author_id <> $2 AND NOT EXISTS (
+            SELECT 1 FROM notifications
+            WHERE recipient_id = counted.author_id AND actor_id = $2 AND kind = $4
+              AND kind IN ('like', 'follow') AND COALESCE(post_id, 0) = $1
+        )
+        ON CONFLICT (user_id) DO UPDATE SET last_seq = notification_streams.last_seq + 1
+        RETURNING user_id, last_seq
     ), notified AS (
-        INSERT INTO notifications (recipient_id, actor_id, kind, post_id, created_at)
-        SELECT author_id, $2, $4, $1, $3 FROM counted WHERE author_id <> $2
+        INSERT INTO notifications (recipient_id, seq, actor_id, kind, post_id, created_at)
+        SELECT user_id, last_seq, $2, $4, $1, $3 FROM streamed
         ON CONFLICT DO NOTHING
         RETURNING id
     )

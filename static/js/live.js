@@ -1,9 +1,9 @@
 // Live events over /api/ws: notifications and new posts from people we follow.
 //
 // The first message authenticates (a browser cannot set headers on a
-// WebSocket) and carries `since`, the newest notification id already seen, so
-// the server replays what was missed: no gap and no duplicate across
-// reconnects. Close 4401 means the token went stale: refresh, then reconnect.
+// WebSocket) and carries `since`, the newest notification `seq` already seen,
+// so the server replays what was missed, then sends live ones in `seq` order:
+// no gap and no duplicate across reconnects. Close 4401 means the token went stale: refresh, then reconnect.
 // Close 4008 means we fell behind: reconnect at once with `since`. Anything
 // else: reconnect with exponential backoff and jitter.
 
@@ -14,14 +14,15 @@ const PONG_WITHIN = 10_000;
 const MAX_BACKOFF = 30_000;
 
 /**
- * A live connection for the signed-in user. `sinceId()` gives the newest
- * notification id seen. Emits `notification`, `post`, `resync` and `status`
- * (detail: 'connecting' | 'live' | 'offline') events.
+ * A live connection for the signed-in user. `sinceSeq()` gives the newest
+ * notification `seq` seen. Emits `notification`, `post`, `resync` (detail:
+ * `{ latest_seq }`, where the stream continues) and `status` (detail:
+ * 'connecting' | 'live' | 'offline') events.
  */
 export class Live extends EventTarget {
-  constructor(sinceId) {
+  constructor(sinceSeq) {
     super();
-    this.sinceId = sinceId;
+    this.sinceSeq = sinceSeq;
     this.socket = null;
     this.attempt = 0;
     this.stopped = true;
@@ -58,7 +59,7 @@ export class Live extends EventTarget {
     this.socket = socket;
     socket.addEventListener('open', () => {
       const auth = { type: 'auth', token: accessToken() ?? token };
-      const since = this.sinceId();
+      const since = this.sinceSeq();
       if (since != null) auth.since = since;
       socket.send(JSON.stringify(auth));
     });
@@ -86,7 +87,7 @@ export class Live extends EventTarget {
         this.emit('post', message.post);
         break;
       case 'resync':
-        this.emit('resync', null);
+        this.emit('resync', { latest_seq: message.latest_seq });
         break;
       case 'pong':
         clearTimeout(this.pongTimer);

@@ -14,7 +14,9 @@ import { ago } from './ui/time.js';
 const badges = new Set();
 const posts = new EventTarget();
 let unread = 0;
-let newestId = null;
+// The newest notification `seq` seen: the socket resumes after it, and
+// anything at or below it is already counted.
+let newestSeq = null;
 let live = null;
 let openPanel = null; // { prepend(items), markRead() } while the panel is open
 let session = null; // AbortController for the signed-in period
@@ -31,10 +33,14 @@ export async function startNotifications() {
   const { signal } = session;
   await syncFromServer(signal);
   if (signal.aborted) return;
-  live = new Live(() => newestId ?? 0);
+  live = new Live(() => newestSeq ?? 0);
   live.addEventListener('notification', (e) => received(e.detail));
   live.addEventListener('post', (e) => posts.dispatchEvent(new CustomEvent('post', { detail: e.detail })));
-  live.addEventListener('resync', () => syncFromServer(signal).then(() => openPanel?.reload()));
+  live.addEventListener('resync', (e) => {
+    // Too many were missed for a replay: live ones continue after latest_seq.
+    advanceTo(e.detail.latest_seq);
+    syncFromServer(signal).then(() => openPanel?.reload());
+  });
   live.addEventListener('status', (e) => {
     document.documentElement.dataset.live = e.detail;
   });
@@ -47,7 +53,7 @@ export function stopNotifications() {
   session = null;
   live?.stop();
   live = null;
-  newestId = null;
+  newestSeq = null;
   setUnread(0);
 }
 
@@ -57,20 +63,25 @@ async function syncFromServer(signal) {
       api.get('/api/notifications/unread_count', { signal }),
       api.get('/api/notifications', { query: { limit: 1 }, signal }),
     ]);
-    const top = page.items[0]?.id ?? null;
-    if (top != null && (newestId == null || top > newestId)) newestId = top;
+    advanceTo(page.items[0]?.seq);
     setUnread(count.count);
   } catch {
     // The badge simply stays as it was; the socket's replay catches up.
   }
 }
 
+function advanceTo(seq) {
+  if (Number.isInteger(seq) && (newestSeq == null || seq > newestSeq)) newestSeq = seq;
+}
+
 function received(notification) {
-  if (newestId != null && notification.id <= newestId) return;
-  newestId = notification.id;
+  // The server sends each notification once and in seq order; this only
+  // guards against seeing one again across a REST sync.
+  if (newestSeq != null && notification.seq <= newestSeq) return;
+  newestSeq = notification.seq;
   if (openPanel) {
     openPanel.prepend([notification]);
-    openPanel.markRead();
+    openPanel.markRead(notification.id);
   } else if (!notification.read) {
     setUnread(unread + 1);
   }
@@ -205,7 +216,7 @@ export async function showPanel() {
   });
   openPanel = {
     prepend: (items) => paged.prepend(items),
-    markRead: () => markRead(newestId),
+    markRead: (id) => markRead(id),
     reload: build,
   };
   await closed;

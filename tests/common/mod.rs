@@ -5,6 +5,8 @@
 //! run in parallel without seeing each other's rows.
 #![allow(dead_code)]
 
+pub mod ws;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -380,6 +382,29 @@ impl TestApp {
         let (status, body) = self.get(path, token).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
         page_ids(&body)
+    }
+}
+
+impl TestApp {
+    /// Every item of a paged list, following `next_cursor` to the end.
+    pub async fn all_items(&self, path: &str, token: Option<&str>) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut request = self
+                .request(Method::GET, path, token)
+                .query(&[("limit", "100")]);
+            if let Some(cursor) = &cursor {
+                request = request.query(&[("cursor", cursor)]);
+            }
+            let (status, page) = send(request).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {page}");
+            items.extend(page["items"].as_array().expect("a page").iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return items,
+            }
+        }
     }
 }
 

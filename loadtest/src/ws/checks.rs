@@ -12,6 +12,24 @@ pub struct Received {
     pub likes: HashMap<(u32, i64, i64), Vec<i64>>,
     /// New-post events: post → `(session, arrival time)`.
     pub posts: HashMap<i64, Vec<(u32, i64)>>,
+    /// The `seq` of the last notification each session received.
+    pub last_seq: HashMap<u32, i64>,
+    /// Notifications whose `seq` was missing or not above the session's last.
+    pub out_of_order: u64,
+}
+
+impl Received {
+    /// Notes a notification's `seq`: each session's must increase.
+    pub fn notification_seq(&mut self, session: u32, seq: Option<i64>) {
+        let Some(seq) = seq else {
+            self.out_of_order += 1;
+            return;
+        };
+        match self.last_seq.insert(session, seq) {
+            Some(last) if last >= seq => self.out_of_order += 1,
+            _ => {}
+        }
+    }
 }
 
 /// A like the coordinator sent and the server accepted.
@@ -34,6 +52,8 @@ pub struct Tally {
     pub duplicates: u64,
     /// Events that reached a session they were not meant for.
     pub unexpected: u64,
+    /// Notifications that broke their session's `seq` order (likes only).
+    pub out_of_order: u64,
     /// From the send to the last delivery, in milliseconds.
     pub all_delivered_ms: Option<f64>,
     /// `(latency, arrival time)` of each first delivery, in microseconds.
@@ -84,6 +104,7 @@ pub fn tally_likes(
         .filter(|(key, _)| likers.contains(&key.1) && !due.contains(key))
         .map(|(_, times)| times.len() as u64)
         .sum();
+    tally.out_of_order = received.out_of_order;
     tally
 }
 
@@ -138,6 +159,18 @@ mod tests {
         );
         assert_eq!(tally.deliveries, vec![(500, 1_500), (200, 1_200)]);
         assert_eq!(tally.all_delivered_ms, Some(0.5));
+    }
+
+    #[test]
+    fn each_session_must_see_increasing_seqs() {
+        let mut received = Received::default();
+        for (session, seq) in [(0, Some(1)), (1, Some(1)), (0, Some(3)), (0, Some(2))] {
+            received.notification_seq(session, seq);
+        }
+        assert_eq!(received.out_of_order, 1, "3 then 2 on session 0");
+        received.notification_seq(1, Some(1));
+        received.notification_seq(1, None);
+        assert_eq!(received.out_of_order, 3, "a repeat, and one without a seq");
     }
 
     #[test]

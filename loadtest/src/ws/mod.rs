@@ -6,8 +6,9 @@
 //! 3. how long a popular account's new post takes to reach all its
 //!    connected followers.
 //!
-//! Every expected event must arrive exactly once; missing, duplicate and
-//! stray deliveries are counted as errors.
+//! Every expected event must arrive exactly once, and each session's
+//! notifications in increasing `seq` order; missing, duplicate, stray and
+//! out-of-order deliveries are counted as errors.
 //!
 //! The sessions live in worker processes this command starts from its own
 //! binary (`ws-worker`), because a process may hold at most 20,000 open
@@ -159,23 +160,27 @@ fn apply(live: &Shared, recorder: &Recorder, message: FromWorker) {
         FromWorker::Notification {
             session,
             at,
+            seq,
             kind,
             actor,
             post,
-        } => match (kind.as_str(), post) {
-            ("like", Some(post)) => live
-                .received
-                .likes
-                .entry((session, actor, post))
-                .or_default()
-                .push(at),
-            _ => {
-                *live
-                    .other_events
-                    .entry(format!("notification:{kind}"))
-                    .or_default() += 1
+        } => {
+            live.received.notification_seq(session, seq);
+            match (kind.as_str(), post) {
+                ("like", Some(post)) => live
+                    .received
+                    .likes
+                    .entry((session, actor, post))
+                    .or_default()
+                    .push(at),
+                _ => {
+                    *live
+                        .other_events
+                        .entry(format!("notification:{kind}"))
+                        .or_default() += 1
+                }
             }
-        },
+        }
         FromWorker::Post {
             session, at, post, ..
         } => live
@@ -568,6 +573,7 @@ fn record(recorder: &Recorder, op: &str, tally: &Tally) {
         ("missing", tally.missing),
         ("duplicate", tally.duplicates),
         ("unexpected", tally.unexpected),
+        ("out of order", tally.out_of_order),
     ] {
         for _ in 0..n {
             recorder.record(op, Duration::ZERO, Outcome::Failed(kind));

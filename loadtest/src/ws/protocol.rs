@@ -44,6 +44,8 @@ pub enum FromWorker {
     Notification {
         session: u32,
         at: i64,
+        /// Its place in the recipient's stream (`None`: the server sent none).
+        seq: Option<i64>,
         kind: String,
         actor: i64,
         post: Option<i64>,

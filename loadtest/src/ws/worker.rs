@@ -217,6 +217,7 @@ fn event(session: u32, text: &str) -> FromWorker {
             FromWorker::Notification {
                 session,
                 at,
+                seq: n["seq"].as_i64(),
                 kind: n["kind"].as_str().unwrap_or_default().to_owned(),
                 actor: n["actor"]["id"].as_i64().unwrap_or(0),
                 post: n["post_id"].as_i64(),
@@ -241,10 +242,11 @@ mod tests {
 
     #[test]
     fn server_messages_become_events() {
-        let like = r#"{"type":"notification","notification":{"id":9,"kind":"like","actor":{"id":4},"post_id":17}}"#;
+        let like = r#"{"type":"notification","notification":{"id":9,"seq":2,"kind":"like","actor":{"id":4},"post_id":17}}"#;
         match event(3, like) {
             FromWorker::Notification {
                 session: 3,
+                seq: Some(2),
                 kind,
                 actor: 4,
                 post: Some(17),
