@@ -51,10 +51,21 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     std::fs::create_dir_all(&config.upload_dir)
         .with_context(|| format!("creating UPLOAD_DIR {}", config.upload_dir.display()))?;
 
+    let tokens = auth::TokenKeys::new(&secret, config.access_token_ttl);
+    let sessions = auth::Sessions::new(db.clone(), config.refresh_token_ttl);
+    let revoked = auth::RevokedSessions::new(tokens.accepted_for());
+    revoked.restore(
+        sessions
+            .recently_revoked(tokens.accepted_for())
+            .await
+            .context("loading recently revoked sessions")?,
+    );
+
     let state = AppState::new(Shared {
-        tokens: auth::TokenKeys::new(&secret, config.access_token_ttl),
+        tokens,
         passwords: auth::PasswordHasher::new(config.bcrypt_cost).await?,
-        sessions: auth::Sessions::new(db.clone(), config.refresh_token_ttl),
+        sessions,
+        revoked,
         media: media::MediaStore::new(config.upload_dir.clone(), config.max_image_bytes),
         hub: realtime::Hub::new(config.ws_queue_capacity),
         limits: limits::Limits::new(config.rate_limits),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio_util::task::TaskTracker;
 
-use crate::auth::{PasswordHasher, Sessions, TokenKeys};
+use crate::auth::{PasswordHasher, RevokedSessions, Sessions, TokenKeys};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -26,6 +26,8 @@ pub struct Shared {
     pub tokens: TokenKeys,
     pub passwords: PasswordHasher,
     pub sessions: Sessions,
+    /// Sessions whose access tokens must be refused although they verify.
+    pub revoked: RevokedSessions,
     pub media: MediaStore,
     pub hub: Hub,
     pub limits: Limits,

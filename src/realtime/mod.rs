@@ -3,11 +3,13 @@
 //! [`Hub`] tracks every live socket; [`publish`](crate::notifications::publish)
 //! and [`publish_post`] are the only ways events enter it, and both run only
 //! after the write that caused the event has committed. The socket protocol
-//! is in [`protocol`], one session's life in [`socket`].
+//! is in [`protocol`], one session's life in [`socket`], its ping and
+//! credential deadline in [`timer`].
 
 mod hub;
 pub mod protocol;
 mod socket;
+mod timer;
 
 use axum::extract::ws::{rejection::WebSocketUpgradeRejection, Utf8Bytes, WebSocketUpgrade};
 use axum::extract::State;
@@ -20,7 +22,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub use hub::{close, Event, Hub, Registration};
 use protocol::ServerMessage;
 
-use crate::auth::AuthUser;
+use crate::auth::Credentials;
 use crate::config::Config;
 use crate::db::with_db;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -97,6 +99,13 @@ pub struct ConnectQuery {
 /// (or `Authorization: Bearer` on this request). See the API contract for
 /// the messages; `resync` tells the client to refetch notifications over
 /// REST because more were missed than a reconnect replays (500).
+///
+/// A socket lives only as long as its access token: send
+/// `{"type":"auth","token":…}` with each renewed token (same user, same
+/// session) on the open socket. The socket closes with 4401 when its token
+/// expires without that, when a renewal token is invalid or another
+/// session's, and when its session is signed out or revoked; a token of a
+/// signed-out session opens no new socket (4401, or 401 in the header).
 #[utoipa::path(
     get,
     path = "/api/ws",
@@ -105,7 +114,7 @@ pub struct ConnectQuery {
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
         (status = 400, description = "A token in the URL, or not a WebSocket request", body = ErrorBody),
-        (status = 401, description = "An invalid Authorization header", body = ErrorBody),
+        (status = 401, description = "An invalid, expired or signed-out token in the Authorization header", body = ErrorBody),
         (status = 403, description = "A browser page from a foreign origin", body = ErrorBody),
     ),
 )]
@@ -126,7 +135,7 @@ async fn connect(
             "this origin may not open a live socket",
         ));
     }
-    let user = AuthUser::from_headers(&headers, &state)?;
+    let credentials = Credentials::from_headers(&headers, &state.tokens, &state.revoked)?;
     let upgrade = upgrade.map_err(|rejection| {
         let status = if rejection.status() == StatusCode::METHOD_NOT_ALLOWED {
             StatusCode::BAD_REQUEST
@@ -150,7 +159,7 @@ async fn connect(
         .max_write_buffer_size(64 * 1024)
         .max_message_size(64 * 1024)
         .max_frame_size(64 * 1024)
-        .on_upgrade(move |socket| socket::run(state, socket, user, since)))
+        .on_upgrade(move |socket| socket::run(state, socket, credentials, since)))
 }
 
 /// Browsers always send `Origin` on a WebSocket upgrade; it must be our own
