@@ -105,3 +105,17 @@ impl TokenKeys {
             .filter(|claims| claims.user_id().is_some())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_valid_for_its_ttl_and_leeway_and_never_longer_than_accepted_for() {
+        let keys = TokenKeys::new(&[7; 32], Duration::from_secs(60));
+        let token = keys.issue(UserId(1), SessionId(2)).unwrap();
+        let valid_for = keys.verify(&token).unwrap().valid_for();
+        assert!(valid_for > Duration::from_secs(60 + LEEWAY_SECS), "{valid_for:?}");
+        assert!(valid_for <= keys.accepted_for(), "{valid_for:?}");
+    }
+}
