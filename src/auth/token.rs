@@ -115,7 +115,10 @@ mod tests {
         let keys = TokenKeys::new(&[7; 32], Duration::from_secs(60));
         let token = keys.issue(UserId(1), SessionId(2)).unwrap();
         let valid_for = keys.verify(&token).unwrap().valid_for();
-        assert!(valid_for > Duration::from_secs(60 + LEEWAY_SECS), "{valid_for:?}");
+        assert!(
+            valid_for > Duration::from_secs(60 + LEEWAY_SECS),
+            "{valid_for:?}"
+        );
         assert!(valid_for <= keys.accepted_for(), "{valid_for:?}");
     }
 }
