@@ -61,6 +61,10 @@ impl std::fmt::Debug for Secret {
 /// The shortest `JWT_SECRET` accepted: 256 bits, the size of the HS256 key.
 pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
+/// The bounds of `ACCESS_TOKEN_TTL`.
+pub const MIN_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(1);
+pub const MAX_ACCESS_TOKEN_TTL: Duration = Duration::from_secs(365 * 86_400);
+
 impl Config {
     /// Reads the process environment, after loading `.env` if there is one.
     pub fn from_env() -> anyhow::Result<Self> {
@@ -93,6 +97,12 @@ impl Config {
             other => other.map(Secret),
         };
 
+        let access_token_ttl = duration(&var, "ACCESS_TOKEN_TTL", Duration::from_secs(15 * 60))?;
+        // Tokens count whole seconds; a year bounds the time arithmetic.
+        if !(MIN_ACCESS_TOKEN_TTL..=MAX_ACCESS_TOKEN_TTL).contains(&access_token_ttl) {
+            bail!("ACCESS_TOKEN_TTL must be between 1s and 365d");
+        }
+
         let bcrypt_cost = parse(&var, "BCRYPT_COST", 12u32)?;
         if !(4..=31).contains(&bcrypt_cost) {
             bail!("BCRYPT_COST must be between 4 and 31");
@@ -112,7 +122,7 @@ impl Config {
             )?,
             data_dir,
             jwt_secret,
-            access_token_ttl: duration(&var, "ACCESS_TOKEN_TTL", Duration::from_secs(15 * 60))?,
+            access_token_ttl,
             refresh_token_ttl: duration(
                 &var,
                 "REFRESH_TOKEN_TTL",
@@ -278,6 +288,8 @@ mod tests {
             ("LISTEN_ADDR", "nowhere"),
             ("BCRYPT_COST", "99"),
             ("ACCESS_TOKEN_TTL", "soon"),
+            ("ACCESS_TOKEN_TTL", "500ms"),
+            ("ACCESS_TOKEN_TTL", "366d"),
             ("JWT_SECRET", "short"),
             ("DATABASE_URL", "mysql://x"),
             ("RATE_LIMITS", "maybe"),

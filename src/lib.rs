@@ -47,12 +47,22 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     std::fs::create_dir_all(&config.upload_dir)
         .with_context(|| format!("creating UPLOAD_DIR {}", config.upload_dir.display()))?;
 
+    let tokens = auth::TokenKeys::new(&secret, config.access_token_ttl);
+    let sessions = auth::Sessions::new(db.clone(), config.refresh_token_ttl);
+    let revoked = auth::RevokedSessions::new(tokens.accepted_for());
+    revoked.restore(
+        sessions
+            .recently_revoked(tokens.accepted_for())
+            .await
+            .context("loading recently revoked sessions")?,
+    );
     let blobs: Arc<dyn media::BlobStore> =
         Arc::new(media::LocalDisk::new(config.upload_dir.clone()));
     let state = AppState::new(Shared {
-        tokens: auth::TokenKeys::new(&secret, config.access_token_ttl),
+        tokens,
         passwords: auth::PasswordHasher::new(config.bcrypt_cost).await?,
-        sessions: auth::Sessions::new(db.clone(), config.refresh_token_ttl),
+        sessions,
+        revoked,
         media: media::MediaStore::new(Arc::clone(&blobs), config.max_image_bytes),
         blobs,
         hub: realtime::Hub::new(config.ws_queue_capacity),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use tokio_util::task::TaskTracker;
 
-use crate::auth::{PasswordHasher, Sessions, TokenKeys};
+use crate::auth::{PasswordHasher, RevokedSessions, Sessions, TokenKeys};
 use crate::config::Config;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::MediaUrls;
@@ -27,6 +27,8 @@ pub struct Shared {
     pub tokens: TokenKeys,
     pub passwords: PasswordHasher,
     pub sessions: Sessions,
+    /// Sessions whose access tokens must be refused although they verify.
+    pub revoked: RevokedSessions,
     pub media: MediaStore,
     /// Where stored files live; also the source of every media URL.
     pub blobs: Arc<dyn BlobStore>,

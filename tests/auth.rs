@@ -16,6 +16,8 @@ on_both_backends!(
     refresh_rotates_and_reuse_revokes_the_session,
     refresh_and_logout_work_with_the_cookie,
     logout_revokes_the_session,
+    access_tokens_are_refused_once_their_session_ends,
+    revoked_sessions_stay_refused_after_a_restart,
     me_shows_email_and_profiles_do_not,
     patch_me_changes_only_name_and_bio,
     errors_are_json_for_malformed_requests,
@@ -384,6 +386,60 @@ async fn logout_revokes_the_session(app: TestApp) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = app.post("/api/auth/logout", None, json!({})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Asserts that `token` is refused with the usual 401, also where signing
+/// in is optional.
+async fn assert_refused(app: &TestApp, token: &str, why: &str) {
+    let (status, body) = app.get("/api/me", Some(token)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{why}: {body}");
+    assert_eq!(error_code(&body), "unauthorized", "{why}");
+    let (status, _) = app.get("/api/users/ana", Some(token)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{why}, optional sign-in");
+}
+
+async fn access_tokens_are_refused_once_their_session_ends(app: TestApp) {
+    let ana = app.register("ana").await;
+    let other_device = app.login("ana").await;
+    assert_eq!(app.get("/api/me", ana.token()).await.0, StatusCode::OK);
+    app.logout(&ana).await;
+    assert_refused(&app, &ana.token, "signed out").await;
+
+    // Reusing a spent refresh token revokes the session: its access tokens
+    // die with it, the one issued before the rotation and the one after.
+    let first = app.login("ana").await;
+    let (status, body) = app.refresh(&first.refresh_token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rotated = Session::from_body(&body);
+    assert_eq!(app.get("/api/me", rotated.token()).await.0, StatusCode::OK);
+    assert_eq!(
+        app.refresh(&first.refresh_token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_refused(&app, &first.token, "revoked, issued before the rotation").await;
+    assert_refused(&app, &rotated.token, "revoked, issued at the rotation").await;
+
+    // The user's other sessions are untouched.
+    assert_eq!(
+        app.get("/api/me", other_device.token()).await.0,
+        StatusCode::OK
+    );
+}
+
+async fn revoked_sessions_stay_refused_after_a_restart(app: TestApp) {
+    let ana = app.register("ana").await;
+    let other_device = app.login("ana").await;
+    app.logout(&ana).await;
+
+    // The list of revoked sessions lives in memory; a restart refills it
+    // from the database.
+    let app = app.restart().await;
+    assert_refused(&app, &ana.token, "signed out before the restart").await;
+    assert_eq!(
+        app.get("/api/me", other_device.token()).await.0,
+        StatusCode::OK,
+        "a restart signs nobody else out"
+    );
 }
 
 async fn me_shows_email_and_profiles_do_not(app: TestApp) {

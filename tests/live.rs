@@ -5,7 +5,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::ws::{assert_quiet, close_code, connect, next_json, open, send_json, ws_url, WAIT};
+use common::ws::{
+    assert_quiet, close_code, close_code_within, connect, next_json, open, open_with_header,
+    send_json, ws_url, WAIT,
+};
 use common::{Backend, Session, TestApp};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
@@ -21,6 +24,9 @@ on_both_backends!(
     delivers_every_kind_of_event_to_every_session,
     replays_missed_notifications_without_gaps_or_duplicates,
     logout_closes_the_session_sockets,
+    tokens_of_ended_sessions_open_no_socket,
+    renewal_needs_a_valid_token_of_the_same_session,
+    sockets_close_when_their_token_expires_unless_renewed,
     registry_empties_when_sockets_close,
 );
 
@@ -28,14 +34,7 @@ async fn authenticates_by_message_or_header(app: TestApp) {
     let ana = app.register("ana").await;
     connect(&app, &ana, None).await;
 
-    let mut request = ws_url(&app, "").into_client_request().unwrap();
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {}", ana.token).parse().unwrap(),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
+    let mut socket = open_with_header(&app, &ana.token).await.expect("connect");
     assert_eq!(
         next_json(&mut socket).await,
         json!({"type": "ready", "user_id": ana.user_id})
@@ -85,11 +84,7 @@ async fn refuses_bad_tokens_silence_and_urls(app: TestApp) {
     assert_eq!(close_code(&mut socket).await, 4401);
 
     // A bad Authorization header is refused before the upgrade.
-    let mut request = ws_url(&app, "").into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("authorization", "Bearer nope".parse().unwrap());
-    let refused = tokio_tungstenite::connect_async(request).await;
+    let refused = open_with_header(&app, "nope").await;
     assert!(
         matches!(refused, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 401),
         "{refused:?}"
@@ -298,6 +293,98 @@ async fn logout_closes_the_session_sockets(app: TestApp) {
     )
     .await;
     assert_eq!(close_code(&mut socket).await, 4401);
+}
+
+async fn tokens_of_ended_sessions_open_no_socket(app: TestApp) {
+    let signed_out = app.register("ana").await;
+    app.logout(&signed_out).await;
+    let reused = app.login("ana").await;
+    let (_, body) = app.refresh(&reused.refresh_token).await;
+    let rotated = Session::from_body(&body);
+    app.refresh(&reused.refresh_token).await;
+
+    for (why, token) in [
+        ("signed out", &signed_out.token),
+        ("revoked for reuse", &reused.token),
+        ("revoked for reuse, rotated", &rotated.token),
+    ] {
+        let mut socket = open(&app).await;
+        send_json(&mut socket, json!({"type": "auth", "token": token})).await;
+        assert_eq!(close_code(&mut socket).await, 4401, "{why}, by message");
+
+        let refused = open_with_header(&app, token).await;
+        assert!(
+            matches!(refused, Err(tokio_tungstenite::tungstenite::Error::Http(ref r)) if r.status() == 401),
+            "{why}, by header: {refused:?}"
+        );
+    }
+}
+
+async fn renewal_needs_a_valid_token_of_the_same_session(app: TestApp) {
+    let ana = app.register("ana").await;
+    let bob = app.register("bob").await;
+    let laptop = app.login("ana").await;
+    let signed_out = app.login("ana").await;
+    app.logout(&signed_out).await;
+
+    // A token of the socket's own session renews it; nothing is answered.
+    let (_, body) = app.refresh(&ana.refresh_token).await;
+    let renewed = Session::from_body(&body);
+    let mut socket = connect(&app, &ana, None).await;
+    send_json(&mut socket, json!({"type": "auth", "token": renewed.token})).await;
+    send_json(&mut socket, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut socket).await, json!({"type": "pong"}));
+
+    for (why, token) in [
+        ("not a token", "forged"),
+        ("another user's", bob.token.as_str()),
+        ("another session's of the same user", laptop.token.as_str()),
+        ("a signed-out session's", signed_out.token.as_str()),
+    ] {
+        let mut socket = connect(&app, &renewed, None).await;
+        send_json(&mut socket, json!({"type": "auth", "token": token})).await;
+        assert_eq!(close_code(&mut socket).await, 4401, "{why}");
+    }
+}
+
+async fn sockets_close_when_their_token_expires_unless_renewed(app: TestApp) {
+    // Tokens live one second, then the 5 s of clock-skew leeway, to the end
+    // of that second: a socket opened with one lives 6 to 7 s.
+    let short = TestApp::spawn(app.backend, &[("ACCESS_TOKEN_TTL", "1")])
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let ana = short.register("ana").await;
+    short.register("bob").await;
+    let mut expiring = connect(&short, &ana, None).await;
+    let mut renewed = connect(&short, &ana, None).await;
+
+    // Two seconds on, a fresh token of the same session expires two
+    // seconds later than the first.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, body) = short.refresh(&ana.refresh_token).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let fresh = Session::from_body(&body);
+    send_json(&mut renewed, json!({"type": "auth", "token": fresh.token})).await;
+
+    assert_eq!(
+        close_code_within(&mut expiring, Duration::from_secs(10)).await,
+        4401
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(6),
+        "closed after {:?}, while its token was still accepted",
+        started.elapsed()
+    );
+
+    // Past the first token's end, the renewed socket still hears events.
+    let bob = short.login("bob").await;
+    let (status, body) = short.put("/api/users/ana/follow", bob.token()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let event = next_json(&mut renewed).await;
+    assert_eq!(event["notification"]["kind"], "follow", "{event}");
+    send_json(&mut renewed, json!({"type": "ping"})).await;
+    assert_eq!(next_json(&mut renewed).await, json!({"type": "pong"}));
 }
 
 async fn registry_empties_when_sockets_close(app: TestApp) {

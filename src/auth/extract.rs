@@ -1,9 +1,13 @@
 //! `Authorization: Bearer <jwt>` → the signed-in user.
 
+use std::time::Instant;
+
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 
+use super::{RevokedSessions, TokenKeys};
 use crate::domain::error::ApiError;
 use crate::domain::ids::{SessionId, UserId};
 use crate::state::AppState;
@@ -18,9 +22,45 @@ pub struct AuthUser {
 
 impl AuthUser {
     /// Reads and checks the bearer token of a request, if it has one.
+    pub fn from_headers(headers: &HeaderMap, state: &AppState) -> Result<Option<Self>, ApiError> {
+        Credentials::from_headers(headers, &state.tokens, &state.revoked)
+            .map(|credentials| credentials.map(|c| c.user))
+    }
+}
+
+/// An access token that verified, of a session that is not revoked.
+#[derive(Clone, Copy, Debug)]
+pub struct Credentials {
+    pub user: AuthUser,
+    /// When the token stops being accepted (a live socket closes then).
+    pub valid_until: Instant,
+}
+
+impl Credentials {
+    /// Checks signature, claims and expiry, then that the session was not
+    /// signed out or revoked since: an in-memory lookup, no database call.
+    pub fn verify(tokens: &TokenKeys, revoked: &RevokedSessions, token: &str) -> Option<Self> {
+        let claims = tokens.verify(token)?;
+        let user = AuthUser {
+            id: claims.user_id()?,
+            session: claims.session_id(),
+        };
+        if revoked.is_revoked(user.session) {
+            return None;
+        }
+        // Never longer than a token of ours can live, whatever `exp` says.
+        let valid_for = claims.valid_for().min(tokens.accepted_for());
+        Some(Self {
+            user,
+            valid_until: Instant::now() + valid_for,
+        })
+    }
+
+    /// Reads and checks `Authorization: Bearer <token>`, if there is one.
     pub fn from_headers(
-        headers: &axum::http::HeaderMap,
-        state: &AppState,
+        headers: &HeaderMap,
+        tokens: &TokenKeys,
+        revoked: &RevokedSessions,
     ) -> Result<Option<Self>, ApiError> {
         let Some(value) = headers.get(AUTHORIZATION) else {
             return Ok(None);
@@ -34,17 +74,11 @@ impl AuthUser {
             .ok_or_else(|| {
                 ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
             })?;
-        state
-            .tokens
-            .verify(token)
-            .and_then(|claims| {
-                Some(Self {
-                    id: claims.user_id()?,
-                    session: claims.session_id(),
-                })
-            })
+        Self::verify(tokens, revoked, token)
             .map(Some)
-            .ok_or_else(|| ApiError::unauthorized("the access token is invalid or expired"))
+            .ok_or_else(|| {
+                ApiError::unauthorized("the access token is invalid, expired or signed out")
+            })
     }
 }
 

@@ -191,6 +191,27 @@ impl Sessions {
         });
         Ok(revoked)
     }
+
+    /// Sessions revoked within the last `within`, oldest first: what the
+    /// in-memory revocation list must hold again after a start-up.
+    pub async fn recently_revoked(
+        &self,
+        within: Duration,
+    ) -> Result<Vec<(SessionId, Timestamp)>, sqlx::Error> {
+        let within = chrono::Duration::from_std(within).unwrap_or(chrono::Duration::MAX);
+        let since = Timestamp::now()
+            .as_datetime()
+            .checked_sub_signed(within)
+            .map_or(Timestamp::START, Timestamp::from_datetime);
+        with_db!(&self.db, pool, {
+            sqlx::query_as(
+                "SELECT id, revoked_at FROM sessions WHERE revoked_at > $1 ORDER BY revoked_at",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await
+        })
+    }
 }
 
 const REVOKE_SESSION: &str =

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{IssuedSession, RefreshOutcome};
+use crate::auth::{revoke_session, IssuedSession, RefreshOutcome};
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields::{self, Email, NewPassword, Username};
 use crate::domain::ids::UserId;
@@ -16,7 +16,6 @@ use crate::domain::Timestamp;
 use crate::domain::User;
 use crate::http::extract::Json;
 use crate::limits::ClientIp;
-use crate::realtime::close;
 use crate::state::AppState;
 use crate::store::error::is_unique_violation;
 use crate::store::users;
@@ -237,7 +236,7 @@ async fn login(
     responses(
         (status = 200, description = "A fresh pair; the old refresh token is spent", body = AuthResponse),
         (status = 400, description = "Malformed body", body = ErrorBody),
-        (status = 401, description = "Unknown, expired, revoked or already spent refresh token", body = ErrorBody),
+        (status = 401, description = "Unknown, expired, revoked or already spent refresh token; a spent one also revokes its session, whose access tokens are refused from then on and whose live sockets close with 4401", body = ErrorBody),
         (status = 429, description = "Too many attempts from this address; see Retry-After", body = ErrorBody),
     ),
 )]
@@ -253,7 +252,7 @@ async fn refresh(
             signed_in(&state, &headers, session, StatusCode::OK).await
         }
         RefreshOutcome::Reused(user, session) => {
-            state.hub.close_session(user, session, close::UNAUTHORIZED);
+            revoke_session(&state.revoked, &state.hub, user, session);
             Err(ApiError::unauthorized(
                 "this refresh token was already used; the session has been signed out",
             ))
@@ -264,8 +263,8 @@ async fn refresh(
     }
 }
 
-/// Signs a session out: its refresh token stops working and its live
-/// sockets close with 4401.
+/// Signs a session out: its refresh token stops working, its access tokens
+/// are refused from now on (`401`), and its live sockets close with 4401.
 #[utoipa::path(
     post,
     path = "/api/auth/logout",
@@ -285,7 +284,7 @@ async fn logout(
     let token = refresh_token_from(&headers, &body)?
         .ok_or_else(|| ApiError::unauthorized("no refresh token was sent"))?;
     if let Some((user, session)) = state.sessions.revoke_by_token(&token).await? {
-        state.hub.close_session(user, session, close::UNAUTHORIZED);
+        revoke_session(&state.revoked, &state.hub, user, session);
     }
     Ok((
         StatusCode::NO_CONTENT,

@@ -3,12 +3,14 @@
 //! [`Hub`] tracks every live socket; [`publish`](crate::notifications::publish)
 //! and [`publish_post`] are the only ways events enter it, and both run only
 //! after the write that caused the event has committed. The socket protocol
-//! is in [`protocol`], one session's life in [`socket`].
+//! is in [`protocol`], one session's life in [`socket`], its ping and
+//! credential deadline in [`timer`].
 
 mod hub;
 mod order;
 pub mod protocol;
 mod socket;
+mod timer;
 
 use axum::extract::ws::{rejection::WebSocketUpgradeRejection, Utf8Bytes, WebSocketUpgrade};
 use axum::extract::State;
@@ -21,7 +23,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub use hub::{close, Event, Hub, Registration};
 use protocol::ServerMessage;
 
-use crate::auth::AuthUser;
+use crate::auth::Credentials;
 use crate::config::Config;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::ids::UserId;
@@ -95,6 +97,13 @@ pub struct ConnectQuery {
 /// contract for the messages; `resync` tells the client to refetch
 /// notifications over REST because more were missed than a reconnect
 /// replays (500).
+///
+/// A socket lives only as long as its access token: send
+/// `{"type":"auth","token":…}` with each renewed token (same user, same
+/// session) on the open socket. The socket closes with 4401 when its token
+/// expires without that, when a renewal token is invalid or another
+/// session's, and when its session is signed out or revoked; a token of a
+/// signed-out session opens no new socket (4401, or 401 in the header).
 #[utoipa::path(
     get,
     path = "/api/ws",
@@ -103,7 +112,7 @@ pub struct ConnectQuery {
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
         (status = 400, description = "A token in the URL, or not a WebSocket request", body = ErrorBody),
-        (status = 401, description = "An invalid Authorization header", body = ErrorBody),
+        (status = 401, description = "An invalid, expired or signed-out token in the Authorization header", body = ErrorBody),
         (status = 403, description = "A browser page from a foreign origin", body = ErrorBody),
     ),
 )]
@@ -124,7 +133,7 @@ async fn connect(
             "this origin may not open a live socket",
         ));
     }
-    let user = AuthUser::from_headers(&headers, &state)?;
+    let credentials = Credentials::from_headers(&headers, &state.tokens, &state.revoked)?;
     let upgrade = upgrade?;
     let since = query.since;
     Ok(upgrade
@@ -137,7 +146,7 @@ async fn connect(
         .max_write_buffer_size(64 * 1024)
         .max_message_size(64 * 1024)
         .max_frame_size(64 * 1024)
-        .on_upgrade(move |socket| socket::run(state, socket, user, since)))
+        .on_upgrade(move |socket| socket::run(state, socket, credentials, since)))
 }
 
 /// Browsers always send `Origin` on a WebSocket upgrade; it must be our own

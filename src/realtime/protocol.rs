@@ -55,7 +55,9 @@ impl ServerMessage<'_> {
 #[derive(Deserialize, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
-    /// The first message of a browser client.
+    /// The first message of a browser client, and again on the open socket
+    /// with each renewed access token (there `since` is ignored): the socket
+    /// closes with 4401 when its token expires unrenewed.
     Auth {
         token: String,
         /// The last notification `seq` the client has seen: stored ones

@@ -4,12 +4,13 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
-use tokio::time::{interval_at, sleep, Instant, MissedTickBehavior, Sleep};
+use tokio::time::{sleep, Sleep};
 
 use super::hub::{close, Event, Registration};
 use super::order::{Gap, Order, Verdict};
 use super::protocol::{ClientMessage, ServerMessage};
-use crate::auth::AuthUser;
+use super::timer::{Due, SocketTimer};
+use crate::auth::{AuthUser, Credentials};
 use crate::domain::ids::UserId;
 use crate::notifications::{self, notification_select, NotificationRow};
 use crate::state::AppState;
@@ -28,14 +29,17 @@ const HOLD_FOR: Duration = Duration::from_millis(40);
 /// Why a session ended, as a close frame (or none when the peer vanished).
 type Ending = Option<(u16, &'static str)>;
 
+/// The close reason for a token that does not (or no longer) open this socket.
+const REFUSED_TOKEN: &str = "invalid, expired, signed-out or foreign token";
+
 pub async fn run(
     state: AppState,
     mut socket: WebSocket,
-    user: Option<AuthUser>,
+    credentials: Option<Credentials>,
     since: Option<i64>,
 ) {
-    let (user, since) = match user {
-        Some(user) => (user, since),
+    let (credentials, since) = match credentials {
+        Some(credentials) => (credentials, since),
         // Boxed, like the replay in `serve`: a task is as large as its largest
         // state, and these short-lived ones would otherwise make every idle
         // session pay for them.
@@ -47,8 +51,9 @@ pub async fn run(
 
     // Register before reading the store: whatever commits from now on is
     // either in the replay below or arrives through the queue.
+    let user = credentials.user;
     let mut registration = state.hub.register(user.id, user.session);
-    let ending = match serve(&state, &mut socket, &mut registration, user, since).await {
+    let ending = match serve(&state, &mut socket, &mut registration, credentials, since).await {
         Ok(()) => None,
         Err(ending) => ending,
     };
@@ -60,7 +65,7 @@ pub async fn run(
 async fn authenticate(
     state: &AppState,
     socket: &mut WebSocket,
-) -> Result<(AuthUser, Option<i64>), Ending> {
+) -> Result<(Credentials, Option<i64>), Ending> {
     let deadline = tokio::time::sleep(state.config.ws_auth_timeout);
     tokio::pin!(deadline);
     loop {
@@ -81,14 +86,9 @@ async fn authenticate(
         }
         match serde_json::from_str::<ClientMessage>(&text) {
             Ok(ClientMessage::Auth { token, since }) => {
-                return match state.tokens.verify(&token).and_then(|claims| {
-                    Some(AuthUser {
-                        id: claims.user_id()?,
-                        session: claims.session_id(),
-                    })
-                }) {
-                    Some(user) => Ok((user, since)),
-                    None => Err(Some((close::UNAUTHORIZED, "invalid or expired token"))),
+                return match Credentials::verify(&state.tokens, &state.revoked, &token) {
+                    Some(credentials) => Ok((credentials, since)),
+                    None => Err(Some((close::UNAUTHORIZED, REFUSED_TOKEN))),
                 };
             }
             Ok(ClientMessage::Ping) => send_text(socket, ServerMessage::Pong.to_json()).await?,
@@ -107,18 +107,22 @@ async fn serve(
     state: &AppState,
     socket: &mut WebSocket,
     registration: &mut Registration,
-    user: AuthUser,
+    credentials: Credentials,
     since: Option<i64>,
 ) -> Result<(), Ending> {
+    let user = credentials.user;
+    // A revocation between the token check and the registration found no
+    // socket to close, but it is on the list by now.
+    if state.revoked.is_revoked(user.session) {
+        return Err(Some((close::UNAUTHORIZED, REFUSED_TOKEN)));
+    }
     send_text(socket, ServerMessage::Ready { user_id: user.id }.to_json()).await?;
     let delivered = Box::pin(start(state, socket, user.id, since)).await?;
     let mut order = Order::new(delivered);
     // Armed only while a notification is held (see `order`).
     let mut hold: Option<Pin<Box<Sleep>>> = None;
 
-    let period = state.config.ws_ping_interval;
-    let mut pings = interval_at(Instant::now() + period, period);
-    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut timer = SocketTimer::new(state.config.ws_ping_interval, credentials.valid_until);
     let mut awaiting_pong = false;
 
     loop {
@@ -149,7 +153,11 @@ async fn serve(
             message = socket.recv() => {
                 awaiting_pong = false;
                 match message {
-                    Some(Ok(Message::Text(text))) => answer(socket, &text).await?,
+                    Some(Ok(Message::Text(text))) => {
+                        if let Some(renewed) = answer(state, socket, user, &text).await? {
+                            timer.renew(renewed.valid_until);
+                        }
+                    }
                     Some(Ok(Message::Binary(_))) => {
                         return Err(Some((1003, "binary messages are not supported")));
                     }
@@ -157,13 +165,18 @@ async fn serve(
                     Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Ok(()),
                 }
             }
-            _ = pings.tick() => {
-                if awaiting_pong {
-                    // The peer stopped answering: drop it without ceremony.
-                    return Err(None);
+            due = timer.due() => match due {
+                Due::CredentialsExpired => {
+                    return Err(Some((close::UNAUTHORIZED, "the access token expired")));
                 }
-                awaiting_pong = true;
-                send(socket, Message::Ping(Default::default())).await?;
+                Due::Ping => {
+                    if awaiting_pong {
+                        // The peer stopped answering: drop it without ceremony.
+                        return Err(None);
+                    }
+                    awaiting_pong = true;
+                    send(socket, Message::Ping(Default::default())).await?;
+                }
             }
         }
     }
@@ -285,23 +298,36 @@ fn load_failed(e: sqlx::Error) -> Ending {
     Some((1011, "could not load missed notifications"))
 }
 
-/// Answers one client message after authentication.
-async fn answer(socket: &mut WebSocket, text: &str) -> Result<(), Ending> {
+/// Answers one client message after authentication; returns the fresh
+/// credentials an `auth` message brought.
+async fn answer(
+    state: &AppState,
+    socket: &mut WebSocket,
+    user: AuthUser,
+    text: &str,
+) -> Result<Option<Credentials>, Ending> {
     if text.len() > MAX_CLIENT_MESSAGE {
         return Err(Some((1009, "message too big")));
     }
     let reply = match serde_json::from_str::<ClientMessage>(text) {
         Ok(ClientMessage::Ping) => ServerMessage::Pong,
-        Ok(ClientMessage::Auth { .. }) => ServerMessage::error(
-            "already_authenticated",
-            "this socket is already authenticated",
-        ),
+        Ok(ClientMessage::Auth { token, .. }) => {
+            return renew(state, user, &token).map(Some);
+        }
         Err(e) => ServerMessage::error(
             "invalid_message",
             &format!("could not read the message: {e}"),
         ),
     };
-    send_text(socket, reply.to_json()).await
+    send_text(socket, reply.to_json()).await.map(|()| None)
+}
+
+/// Checks a token sent on an open socket: it must verify and belong to the
+/// socket's own user and session, or the socket closes.
+fn renew(state: &AppState, user: AuthUser, token: &str) -> Result<Credentials, Ending> {
+    Credentials::verify(&state.tokens, &state.revoked, token)
+        .filter(|fresh| fresh.user.id == user.id && fresh.user.session == user.session)
+        .ok_or(Some((close::UNAUTHORIZED, REFUSED_TOKEN)))
 }
 
 async fn send_text(socket: &mut WebSocket, text: String) -> Result<(), Ending> {

@@ -4,7 +4,9 @@
 // an HttpOnly cookie scoped to /api/auth that scripts never see: a reload
 // restores the session by POSTing to /api/auth/refresh with no body. Tokens
 // are refreshed shortly before they expire and, when a call still meets a 401,
-// once more before that call is retried.
+// once more before that call is retried. Each renewed token is also handed to
+// the live socket (`onTokenRenewed`), which the server closes when the token
+// it holds expires.
 
 const HINT_KEY = 'shutterbug.session-hint';
 
@@ -41,6 +43,14 @@ export function onSessionChange(fn, signal) {
   events.addEventListener('change', (e) => fn(e.detail), { signal });
 }
 
+/**
+ * Calls `fn(token)` with each renewed access token of the signed-in user
+ * (not at sign-in: that is a session change), until `signal` aborts.
+ */
+export function onTokenRenewed(fn, signal) {
+  events.addEventListener('token', (e) => fn(e.detail), { signal });
+}
+
 function emit(type, detail) {
   events.dispatchEvent(new CustomEvent(type, { detail }));
 }
@@ -65,6 +75,7 @@ function adopt(body) {
   markHint(true);
   scheduleRefresh(body.expires_in);
   if (fresh) emit('change', session.user);
+  else emit('token', session.token);
 }
 
 function drop() {

@@ -3,11 +3,15 @@
 // The first message authenticates (a browser cannot set headers on a
 // WebSocket) and carries `since`, the newest notification `seq` already seen,
 // so the server replays what was missed, then sends live ones in `seq` order:
-// no gap and no duplicate across reconnects. Close 4401 means the token went stale: refresh, then reconnect.
-// Close 4008 means we fell behind: reconnect at once with `since`. Anything
-// else: reconnect with exponential backoff and jitter.
+// no gap and no duplicate across reconnects. The socket lives as long as its
+// access token, so every renewed token is sent on it too. Close 4401 means the
+// token expired unrenewed (a tab that slept) or the session was signed out:
+// refresh, which signs the page out if the session is gone, else reconnect
+// once at once. Close 4008 means we fell behind: reconnect at once with
+// `since`. Anything else, and a 4401 again before the socket was ever ready:
+// reconnect with exponential backoff and jitter.
 
-import { accessToken, refresh } from './api.js';
+import { accessToken, onTokenRenewed, refresh } from './api.js';
 
 const PING_EVERY = 25_000;
 const PONG_WITHIN = 10_000;
@@ -29,6 +33,7 @@ export class Live extends EventTarget {
     this.retryTimer = 0;
     this.pingTimer = 0;
     this.pongTimer = 0;
+    this.renewals = null;
     this.onOnline = () => this.reconnectSoon(0);
   }
 
@@ -36,12 +41,15 @@ export class Live extends EventTarget {
     if (!this.stopped) return;
     this.stopped = false;
     window.addEventListener('online', this.onOnline);
+    this.renewals = new AbortController();
+    onTokenRenewed((token) => this.renew(token), this.renewals.signal);
     this.connect();
   }
 
   stop() {
     this.stopped = true;
     window.removeEventListener('online', this.onOnline);
+    this.renewals?.abort();
     clearTimeout(this.retryTimer);
     this.stopTimers();
     const socket = this.socket;
@@ -65,6 +73,16 @@ export class Live extends EventTarget {
     });
     socket.addEventListener('message', (event) => this.receive(event.data));
     socket.addEventListener('close', (event) => this.closed(socket, event.code));
+  }
+
+  /**
+   * Hands a renewed token to the open socket. One still connecting needs
+   * nothing: it sends the newest token when it opens.
+   */
+  renew(token) {
+    if (this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify({ type: 'auth', token }));
+    }
   }
 
   receive(data) {
@@ -104,10 +122,15 @@ export class Live extends EventTarget {
     if (this.stopped) return;
     this.status('offline');
     if (code === 4401) {
-      // The token expired or the session was refreshed elsewhere.
+      // A session that is gone signs the page out here, which stops us.
       const signedIn = await refresh();
-      if (signedIn) this.reconnectSoon(0);
-      return;
+      if (!signedIn) return;
+      // Once at once; refused again before ever being ready, back off below.
+      if (this.attempt === 0) {
+        this.attempt = 1;
+        this.reconnectSoon(0);
+        return;
+      }
     }
     if (code === 4008) {
       this.reconnectSoon(0);

@@ -9,6 +9,7 @@ pub mod ws;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use rand::Rng;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -53,10 +54,13 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub backend: Backend,
-    pub dir: TempDir,
+    /// Shared with the app that a [`restart`](Self::restart) starts.
+    pub dir: Arc<TempDir>,
     pub database_url: String,
     /// The running app's state, for checks no HTTP call can make.
     pub state: shutterbug::state::AppState,
+    /// The environment the app was started with, for a restart.
+    vars: HashMap<String, String>,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     /// Dropped after the app, so the app's connections go first.
@@ -81,7 +85,7 @@ impl TestApp {
         database: Option<PgDatabase>,
         settings: &[(&str, &str)],
     ) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let database_url = match &database {
             Some(database) => database.url.clone(),
             None => format!("sqlite:{}", dir.path().join("test.db").display()),
@@ -106,6 +110,24 @@ impl TestApp {
         for (k, v) in settings {
             vars.insert((*k).to_owned(), (*v).to_owned());
         }
+        Self::start(backend, dir, database, vars).await
+    }
+
+    /// Stops the app gracefully and starts it again with the same settings,
+    /// database and directories, as a restarted process would be.
+    pub async fn restart(mut self) -> Self {
+        let database = self.database.take();
+        let (backend, dir, vars) = (self.backend, Arc::clone(&self.dir), self.vars.clone());
+        self.stop().await;
+        Self::start(backend, dir, database, vars).await
+    }
+
+    async fn start(
+        backend: Backend,
+        dir: Arc<TempDir>,
+        database: Option<PgDatabase>,
+        vars: HashMap<String, String>,
+    ) -> Self {
         let database_url = vars["DATABASE_URL"].clone();
         let config =
             shutterbug::Config::from_lookup(|k| vars.get(k).cloned()).expect("test config");
@@ -126,6 +148,7 @@ impl TestApp {
             dir,
             database_url,
             state,
+            vars,
             stop: Some(stop),
             server: Some(server),
             database,
@@ -180,6 +203,42 @@ impl TestApp {
             .await;
         assert_eq!(status, StatusCode::CREATED, "register {username}: {body}");
         Session::from_body(&body)
+    }
+
+    /// Signs `username` (registered by [`register`](Self::register)) in
+    /// again: a session of its own, as from another device.
+    pub async fn login(&self, username: &str) -> Session {
+        let (status, body) = self
+            .post(
+                "/api/auth/login",
+                None,
+                json!({"login": username, "password": format!("password-{username}")}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {username}: {body}");
+        Session::from_body(&body)
+    }
+
+    /// Trades a refresh token at `/api/auth/refresh`; the answer as it came.
+    pub async fn refresh(&self, refresh_token: &str) -> (StatusCode, Value) {
+        self.post(
+            "/api/auth/refresh",
+            None,
+            json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    /// Signs `session` out.
+    pub async fn logout(&self, session: &Session) {
+        let (status, body) = self
+            .post(
+                "/api/auth/logout",
+                None,
+                json!({"refresh_token": session.refresh_token}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "logout: {body}");
     }
 
     /// Stops the server (graceful shutdown) and waits for it.

@@ -5,6 +5,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -60,8 +61,28 @@ pub async fn next_json_within(socket: &mut Socket, wait: Duration) -> Option<Val
 
 /// Waits for the close frame and returns its code.
 pub async fn close_code(socket: &mut Socket) -> u16 {
+    close_code_within(socket, WAIT).await
+}
+
+/// Opens a socket with `Authorization: Bearer <token>` on the upgrade.
+pub async fn open_with_header(
+    app: &TestApp,
+    token: &str,
+) -> Result<Socket, tokio_tungstenite::tungstenite::Error> {
+    let mut request = ws_url(app, "").into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(socket, _)| socket)
+}
+
+/// Waits up to `within` for the close frame and returns its code.
+pub async fn close_code_within(socket: &mut Socket, within: Duration) -> u16 {
+    let deadline = tokio::time::Instant::now() + within;
     loop {
-        match tokio::time::timeout(WAIT, socket.next())
+        match tokio::time::timeout_at(deadline, socket.next())
             .await
             .expect("no close in time")
         {

@@ -8,9 +8,10 @@
 // says ana liked the post; his socket is cut (4008) while ana comments and the
 // reconnect replays the comment from `since`, once; the caption shows as text
 // and no dialog ever opens; a reload keeps ana signed in. Along the way: the
-// carousel, tags, comments, profile editing, token renewal, a 401 retried
-// after a refresh, deleting a post, signing out. Any page error, console
-// error or dialog fails the run. Screenshots go to SCREENSHOT_DIR.
+// carousel, tags, comments, profile editing, token renewal (also on the open
+// socket, which outlives its first token), a 401 retried after a refresh,
+// deleting a post, signing out. Any page error, console error or dialog
+// fails the run. Screenshots go to SCREENSHOT_DIR.
 //
 // Usage: BASE_URL=http://127.0.0.1:8080 node scenario.mjs
 // (set ACCESS_TOKEN_TTL to the server's, if 30 s or less, to also check that
@@ -89,19 +90,25 @@ async function launch(name, { width, height, mobile }) {
 }
 
 /**
- * Puts the page's WebSocket through a tap that records the auth messages and
+ * Puts the page's WebSocket through a tap that counts connections, records
+ * each one's opening auth message, the renewals sent on open connections and
  * notification seqs, and can cut the connection with a close code and hold
  * the next one's messages to the server until released.
  */
 async function tapLive(person) {
-  const live = { auths: [], notificationSeqs: [], current: null, hold: null };
+  const live = { connections: 0, auths: [], renewals: [], notificationSeqs: [], current: null, hold: null };
   await person.page.routeWebSocket(/\/api\/ws$/, (ws) => {
     const server = ws.connectToServer();
     const hold = live.hold?.promise ?? null;
     live.hold = null;
+    live.connections += 1;
+    const connection = live.connections;
+    let opened = false;
     ws.onMessage((message) => {
       const parsed = JSON.parse(message);
-      if (parsed.type === 'auth') live.auths.push(parsed);
+      if (parsed.type === 'auth' && opened) live.renewals.push({ connection, at: Date.now() });
+      else if (parsed.type === 'auth') live.auths.push(parsed);
+      if (parsed.type === 'auth') opened = true;
       if (hold) hold.then(() => server.send(message));
       else server.send(message);
     });
@@ -499,6 +506,17 @@ async function main() {
         await ana.page.waitForTimeout(250);
       }
       check(ana.refreshes.every((r) => r.status === 200), `every refresh succeeded: ${JSON.stringify(ana.refreshes)}`);
+    });
+
+    await step('the open socket takes each renewed token and outlives the first one', async () => {
+      // The server closes a socket whose token expires (TTL + 5 s leeway)
+      // unrenewed; by then this one must have been renewed and kept.
+      const connection = ben.live.connections;
+      await ben.page.waitForTimeout((ttl + 7) * 1000);
+      check(ben.live.connections === connection, `the socket was replaced ${ben.live.connections - connection} time(s)`);
+      check(ben.live.renewals.some((r) => r.connection === connection), 'a renewed token was sent on the open socket');
+      const state = await ben.page.evaluate(() => document.documentElement.dataset.live);
+      check(state === 'live', `the socket is ${state}`);
     });
   }
 
