@@ -5,6 +5,8 @@
 //! run in parallel without seeing each other's rows.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
