@@ -7,20 +7,15 @@
 
 pub mod auth;
 pub mod config;
-pub mod db;
+pub mod domain;
 pub mod error;
-pub mod extract;
-pub mod fields;
-pub mod ids;
+pub mod http;
 pub mod limits;
 pub mod media;
-pub mod metrics;
 pub mod notifications;
-pub mod pagination;
 pub mod realtime;
-pub mod routes;
 pub mod state;
-pub mod text;
+pub mod store;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -48,7 +43,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             dir.display()
         );
     }
-    let db = db::Db::connect(&config.database_url, config.database_acquire_timeout).await?;
+    let db = store::Db::connect(&config.database_url, config.database_acquire_timeout).await?;
     db.migrate().await?;
 
     let secret = match &config.jwt_secret {
@@ -65,12 +60,12 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         media: media::MediaStore::new(config.upload_dir.clone(), config.max_image_bytes),
         hub: realtime::Hub::new(config.ws_queue_capacity),
         limits: limits::Limits::new(config.rate_limits),
-        metrics: metrics::Metrics::default(),
+        metrics: http::metrics::Metrics::default(),
         tasks: tokio_util::task::TaskTracker::new(),
         db,
         config,
     });
-    let router = routes::router(state.clone());
+    let router = http::router(state.clone());
     Ok(App { router, state })
 }
 

@@ -10,13 +10,13 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::with_db;
-use crate::db::{placeholders, Db, Timestamp};
+use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
 use crate::error::ApiResult;
-use crate::ids::{CommentId, NotificationId, PostId, UserId};
+use crate::http::users::ShortUser;
 use crate::media::public_url;
-use crate::routes::users::ShortUser;
 use crate::state::AppState;
+use crate::store::with_db;
+use crate::store::{placeholders, Db, Timestamp};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -70,7 +70,7 @@ pub struct Notification {
 /// their own actions: callers skip `recipient == actor`.
 macro_rules! insert_notification {
     ($tx:expr, $recipient:expr, $actor:expr, $kind:expr, $post:expr, $comment:expr) => {
-        sqlx::query_scalar::<_, $crate::ids::NotificationId>(
+        sqlx::query_scalar::<_, $crate::domain::ids::NotificationId>(
             "INSERT INTO notifications (recipient_id, actor_id, kind, post_id, comment_id, created_at)
              VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT DO NOTHING
@@ -81,7 +81,7 @@ macro_rules! insert_notification {
         .bind($kind.as_str())
         .bind($post)
         .bind($comment)
-        .bind($crate::db::Timestamp::now())
+        .bind($crate::store::Timestamp::now())
         .fetch_optional(&mut *$tx)
     };
 }

@@ -9,12 +9,12 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::{PasswordHasher, Sessions, TokenKeys};
 use crate::config::Config;
-use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::http::metrics::Metrics;
 use crate::limits::Limits;
 use crate::media::MediaStore;
-use crate::metrics::Metrics;
 use crate::realtime::Hub;
+use crate::store::Db;
 
 /// Cheap to clone: one `Arc` around everything.
 #[derive(Clone)]

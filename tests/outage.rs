@@ -148,7 +148,7 @@ async fn terminated_connection() {
         eprintln!("SKIPPED outage::terminated_connection: TEST_POSTGRES_URL is not set");
         return;
     };
-    let shutterbug::db::Db::Postgres(pool) = &app.state.db else {
+    let shutterbug::store::Db::Postgres(pool) = &app.state.db else {
         unreachable!("spawned on PostgreSQL");
     };
     let error = sqlx::query("SELECT pg_terminate_backend(pg_backend_pid())")

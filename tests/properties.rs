@@ -16,13 +16,13 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use proptest::prelude::*;
 use shutterbug::auth::TokenKeys;
-use shutterbug::db::Timestamp;
+use shutterbug::domain::fields::Username;
+use shutterbug::domain::ids::{SessionId, UserId};
+use shutterbug::domain::pagination::Cursor;
+use shutterbug::domain::text::{self, MAX_HASHTAG_CHARS};
 use shutterbug::error::ApiError;
-use shutterbug::fields::Username;
-use shutterbug::ids::{SessionId, UserId};
 use shutterbug::media::MediaStore;
-use shutterbug::pagination::Cursor;
-use shutterbug::text::{self, MAX_HASHTAG_CHARS};
+use shutterbug::store::Timestamp;
 
 /// Captions: mostly words, marks and spaces, with any character mixed in.
 fn caption() -> impl Strategy<Value = String> {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use shutterbug::db::Db;
+use shutterbug::store::Db;
 use sqlx::{Connection, Executor};
 use tempfile::TempDir;
 use tokio::process::Command;

@@ -10,10 +10,10 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::db::with_db;
-use crate::db::{BeginWrite, Db, Timestamp};
+use crate::domain::ids::{SessionId, UserId};
 use crate::error::ApiResult;
-use crate::ids::{SessionId, UserId};
+use crate::store::with_db;
+use crate::store::{BeginWrite, Db, Timestamp};
 
 /// A session just opened or refreshed, with the new refresh token in clear.
 pub struct IssuedSession {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{SessionId, UserId};
+use crate::domain::ids::{SessionId, UserId};
 
 const ISSUER: &str = "shutterbug";
 const AUDIENCE: &str = "shutterbug-api";

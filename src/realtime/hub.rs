@@ -14,7 +14,7 @@ use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
 use tokio::sync::{mpsc, Notify};
 
-use crate::ids::{NotificationId, SessionId, UserId};
+use crate::domain::ids::{NotificationId, SessionId, UserId};
 
 /// Close codes the hub uses (the 4000s are ours, per the API contract).
 pub mod close {

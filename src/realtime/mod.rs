@@ -22,13 +22,13 @@ use protocol::ServerMessage;
 
 use crate::auth::AuthUser;
 use crate::config::Config;
-use crate::db::with_db;
+use crate::domain::ids::UserId;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::Query;
-use crate::ids::UserId;
+use crate::http::extract::Query;
+use crate::http::posts::Post;
 use crate::notifications::Notification;
-use crate::routes::posts::Post;
 use crate::state::AppState;
+use crate::store::with_db;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(connect))

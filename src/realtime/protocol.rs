@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::ids::{NotificationId, UserId};
 use crate::error::ErrorDetail;
-use crate::ids::{NotificationId, UserId};
+use crate::http::posts::Post;
 use crate::notifications::Notification;
-use crate::routes::posts::Post;
 
 /// Server to client.
 #[derive(Serialize, ToSchema)]

@@ -8,11 +8,11 @@ use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use super::hub::{close, Registration};
 use super::protocol::{ClientMessage, ServerMessage};
 use crate::auth::AuthUser;
-use crate::db::with_db;
-use crate::ids::NotificationId;
+use crate::domain::ids::NotificationId;
 use crate::notifications::notification_select;
 use crate::notifications::NotificationRow;
 use crate::state::AppState;
+use crate::store::with_db;
 
 /// Largest client message accepted; ours are tiny.
 pub const MAX_CLIENT_MESSAGE: usize = 4096;

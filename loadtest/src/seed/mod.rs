@@ -1,7 +1,7 @@
 //! `loadtest seed`: fills a new database with a generated community.
 //!
 //! The schema comes from the server's own migrations (applied through
-//! `shutterbug::db::Db`), then rows go in directly: `COPY` on PostgreSQL,
+//! `shutterbug::store::Db`), then rows go in directly: `COPY` on PostgreSQL,
 //! batched multi-row inserts on SQLite. Secondary indexes (and, on
 //! PostgreSQL, foreign keys) are set aside during the load and rebuilt from
 //! their original definitions afterwards: one sort beats millions of
@@ -130,9 +130,9 @@ impl Sink {
     }
 }
 
-/// The text form the server stores and parses (`crate::db::Timestamp`).
+/// The text form the server stores and parses (`crate::store::Timestamp`).
 fn time_text(micros: i64) -> anyhow::Result<String> {
-    shutterbug::db::Timestamp::from_unix_micros(micros)
+    shutterbug::store::Timestamp::from_unix_micros(micros)
         .map(|t| t.to_text())
         .with_context(|| format!("time out of range: {micros} µs"))
 }
@@ -160,7 +160,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     time_text(params.now).context("--now is too late")?;
 
     let started = Instant::now();
-    let db = shutterbug::db::Db::connect(&args.database_url, Duration::from_secs(30)).await?;
+    let db = shutterbug::store::Db::connect(&args.database_url, Duration::from_secs(30)).await?;
     db.migrate().await?;
     db.close().await;
     let mut sink = Sink::open(&args.database_url).await?;

@@ -3,10 +3,12 @@
 
 pub mod auth;
 pub mod comments;
+pub mod extract;
 pub mod feed;
 pub mod follows;
 pub mod health;
 pub mod me;
+pub mod metrics;
 pub mod notifications;
 pub mod posts;
 pub mod search;
@@ -104,7 +106,7 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(openapi.as_ref().clone()) }
             }),
         )
-        .route("/metrics", get(crate::metrics::scrape))
+        .route("/metrics", get(crate::http::metrics::scrape))
         .route("/api", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::Json;
+use crate::http::extract::Json;
 use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {

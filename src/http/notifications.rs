@@ -7,14 +7,14 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
-use crate::db::with_db;
+use crate::domain::fields;
+use crate::domain::pagination::{Cursor, Page, PageQuery};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{Json, Query};
-use crate::fields;
+use crate::http::extract::{Json, Query};
 use crate::notifications::notification_select;
 use crate::notifications::{Notification, NotificationRow};
-use crate::pagination::{Cursor, Page, PageQuery};
 use crate::state::AppState;
+use crate::store::with_db;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -4,7 +4,7 @@
 //! notify the people it mentions) and when it is read (to list its tags), so
 //! the two can never disagree.
 
-use crate::fields::Username;
+use crate::domain::fields::Username;
 
 /// Most hashtags one post may carry.
 pub const MAX_HASHTAGS: usize = 30;

@@ -9,16 +9,16 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{IssuedSession, RefreshOutcome};
-use crate::db::with_db;
-use crate::db::Timestamp;
+use crate::domain::fields::{self, Email, NewPassword, Username};
+use crate::domain::ids::UserId;
 use crate::error::{is_unique_violation, ApiError, ApiResult, ErrorBody};
-use crate::extract::Json;
-use crate::fields::{self, Email, NewPassword, Username};
-use crate::ids::UserId;
+use crate::http::extract::Json;
+use crate::http::users::{self, User};
 use crate::limits::ClientIp;
 use crate::realtime::close;
-use crate::routes::users::{self, User};
 use crate::state::AppState;
+use crate::store::with_db;
+use crate::store::Timestamp;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -9,15 +9,15 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
-use crate::db::with_db;
-use crate::db::BeginWrite;
+use crate::domain::fields;
+use crate::domain::ids::UserId;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{Json, Multipart};
-use crate::fields;
-use crate::ids::UserId;
-use crate::routes::posts::multipart_error;
-use crate::routes::users::{self, User};
+use crate::http::extract::{Json, Multipart};
+use crate::http::posts::multipart_error;
+use crate::http::users::{self, User};
 use crate::state::AppState;
+use crate::store::with_db;
+use crate::store::BeginWrite;
 
 pub fn routes(max_image_bytes: usize) -> OpenApiRouter<AppState> {
     let avatar = OpenApiRouter::new()

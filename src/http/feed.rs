@@ -7,16 +7,16 @@ use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::db::with_db;
-use crate::db::Db;
+use crate::domain::pagination::{Cursor, Page, PageQuery, PageRequest};
+use crate::domain::text;
 use crate::error::{ApiResult, ErrorBody};
-use crate::extract::{Json, Path, Query};
-use crate::pagination::{Cursor, Page, PageQuery, PageRequest};
-use crate::routes::posts::post_columns;
-use crate::routes::posts::{hydrate, Post, PostRow};
-use crate::routes::users;
+use crate::http::extract::{Json, Path, Query};
+use crate::http::posts::post_columns;
+use crate::http::posts::{hydrate, Post, PostRow};
+use crate::http::users;
 use crate::state::AppState;
-use crate::text;
+use crate::store::with_db;
+use crate::store::Db;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -6,14 +6,14 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::db::with_db;
-use crate::db::{placeholders, Db, Timestamp};
+use crate::domain::fields::Username;
+use crate::domain::ids::UserId;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{Json, Path};
-use crate::fields::Username;
-use crate::ids::UserId;
+use crate::http::extract::{Json, Path};
 use crate::media::public_url;
 use crate::state::AppState;
+use crate::store::with_db;
+use crate::store::{placeholders, Db, Timestamp};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_user))

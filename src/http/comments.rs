@@ -7,19 +7,19 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
-use crate::db::with_db;
-use crate::db::{BeginWrite, Timestamp};
+use crate::domain::fields;
+use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
+use crate::domain::pagination::{Cursor, Page, PageQuery};
+use crate::domain::text;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{Json, Path, Query};
-use crate::fields;
-use crate::ids::{CommentId, NotificationId, PostId, UserId};
+use crate::http::extract::{Json, Path, Query};
+use crate::http::users::{self, ShortUser};
 use crate::media::public_url;
 use crate::notifications::insert_notification;
 use crate::notifications::{self, NotificationKind};
-use crate::pagination::{Cursor, Page, PageQuery};
-use crate::routes::users::{self, ShortUser};
 use crate::state::AppState;
-use crate::text;
+use crate::store::with_db;
+use crate::store::{BeginWrite, Timestamp};
 
 pub const BODY_MAX: usize = 2200;
 

@@ -14,13 +14,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
-use crate::db::Db;
+use crate::domain::ids::UserId;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{Json, Query};
-use crate::ids::UserId;
+use crate::http::extract::{Json, Query};
+use crate::http::users::ShortUser;
 use crate::media::public_url;
-use crate::routes::users::ShortUser;
 use crate::state::AppState;
+use crate::store::Db;
 
 const MAX_QUERY_CHARS: usize = 100;
 const USERS_LIMIT: i64 = 20;

@@ -4,17 +4,17 @@ use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
-use crate::db::with_db;
-use crate::db::{BeginWrite, Db, Timestamp};
+use crate::domain::ids::{NotificationId, UserId};
+use crate::domain::pagination::{Cursor, Page, PageQuery};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{Json, Path, Query};
-use crate::ids::{NotificationId, UserId};
+use crate::http::extract::{Json, Path, Query};
+use crate::http::users::{self, ShortUser, User};
 use crate::media::public_url;
 use crate::notifications::insert_notification;
 use crate::notifications::{self, NotificationKind};
-use crate::pagination::{Cursor, Page, PageQuery};
-use crate::routes::users::{self, ShortUser, User};
 use crate::state::AppState;
+use crate::store::with_db;
+use crate::store::{BeginWrite, Db, Timestamp};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -149,7 +149,7 @@ struct FollowRow {
     username: String,
     display_name: String,
     avatar_key: Option<String>,
-    followed_at: crate::db::Timestamp,
+    followed_at: crate::store::Timestamp,
 }
 
 impl FollowRow {

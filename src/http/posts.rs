@@ -11,19 +11,19 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::db::with_db;
-use crate::db::{placeholders, BeginWrite, Db, Timestamp};
+use crate::domain::fields;
+use crate::domain::ids::{NotificationId, PostId, UserId};
+use crate::domain::text;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{Json, Multipart, Path};
-use crate::fields;
-use crate::ids::{NotificationId, PostId, UserId};
+use crate::http::extract::{Json, Multipart, Path};
+use crate::http::users::{self, ShortUser};
 use crate::media::{public_url, StoredImage};
 use crate::notifications::insert_notification;
 use crate::notifications::{self, NotificationKind};
 use crate::realtime;
-use crate::routes::users::{self, ShortUser};
 use crate::state::AppState;
-use crate::text;
+use crate::store::with_db;
+use crate::store::{placeholders, BeginWrite, Db, Timestamp};
 
 /// Most images in one post.
 pub const MAX_IMAGES: usize = 10;

@@ -11,8 +11,8 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use dashmap::DashMap;
 
-use crate::db::Db;
 use crate::state::AppState;
+use crate::store::Db;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
