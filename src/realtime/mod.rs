@@ -94,7 +94,7 @@ pub struct ConnectQuery {
 /// Opens the live event socket.
 ///
 /// Authenticate with a first message `{"type":"auth","token":…,"since":…}`
-/// (or `Authorization: Bearer` on this request). See the API contract for
+/// (or `Authorization: Bearer` on this request). See docs/API.md for
 /// the messages; `resync` tells the client to refetch notifications over
 /// REST because more were missed than a reconnect replays (500).
 #[utoipa::path(
@@ -144,7 +144,7 @@ async fn connect(
         // Notification sockets carry small messages: small buffers keep an
         // idle session at a few KiB instead of tungstenite's 128 KiB default
         // (the read buffer is zero-filled, so all of it stays resident: 4 KiB
-        // measured 7.5 KiB a session, 1 KiB about 4.4 KiB in FACTS.md).
+        // measured 7.5 KiB a session, 1 KiB about 4.4 KiB; README, Performance).
         .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_write_buffer_size(64 * 1024)
