@@ -8,17 +8,18 @@
 pub mod auth;
 pub mod config;
 pub mod domain;
-pub mod error;
 pub mod http;
 pub mod limits;
 pub mod media;
 pub mod notifications;
 pub mod realtime;
+pub mod services;
 pub mod state;
 pub mod store;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use axum::Router;
@@ -53,11 +54,14 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     std::fs::create_dir_all(&config.upload_dir)
         .with_context(|| format!("creating UPLOAD_DIR {}", config.upload_dir.display()))?;
 
+    let blobs: Arc<dyn media::BlobStore> =
+        Arc::new(media::LocalDisk::new(config.upload_dir.clone()));
     let state = AppState::new(Shared {
         tokens: auth::TokenKeys::new(&secret, config.access_token_ttl),
         passwords: auth::PasswordHasher::new(config.bcrypt_cost).await?,
         sessions: auth::Sessions::new(db.clone(), config.refresh_token_ttl),
-        media: media::MediaStore::new(config.upload_dir.clone(), config.max_image_bytes),
+        media: media::MediaStore::new(Arc::clone(&blobs), config.max_image_bytes),
+        blobs,
         hub: realtime::Hub::new(config.ws_queue_capacity),
         limits: limits::Limits::new(config.rate_limits),
         metrics: http::metrics::Metrics::default(),

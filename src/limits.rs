@@ -14,8 +14,8 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use dashmap::DashMap;
 
+use crate::domain::error::ApiError;
 use crate::domain::ids::UserId;
-use crate::error::ApiError;
 use crate::state::AppState;
 
 /// A token bucket: `burst` requests at once, refilled at `per_second`.

@@ -10,13 +10,12 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::error::ApiResult;
 use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
-use crate::error::ApiResult;
-use crate::http::users::ShortUser;
-use crate::media::public_url;
+use crate::domain::{MediaUrls, ShortUser, Timestamp};
 use crate::state::AppState;
 use crate::store::with_db;
-use crate::store::{placeholders, Db, Timestamp};
+use crate::store::{placeholders, Db};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -81,7 +80,7 @@ macro_rules! insert_notification {
         .bind($kind.as_str())
         .bind($post)
         .bind($comment)
-        .bind($crate::store::Timestamp::now())
+        .bind($crate::domain::Timestamp::now())
         .fetch_optional(&mut *$tx)
     };
 }
@@ -104,21 +103,22 @@ pub(crate) struct NotificationRow {
 }
 
 impl NotificationRow {
-    pub(crate) fn into_notification(self) -> Option<Notification> {
+    pub(crate) fn into_notification(self, urls: &dyn MediaUrls) -> Option<Notification> {
         Some(Notification {
             id: self.id,
             kind: NotificationKind::from_db(&self.kind)?,
-            actor: ShortUser {
-                id: self.actor_id,
-                username: self.actor_username,
-                display_name: self.actor_display_name,
-                avatar_url: self.actor_avatar_key.as_deref().map(public_url),
-            },
+            actor: ShortUser::new(
+                self.actor_id,
+                self.actor_username,
+                self.actor_display_name,
+                self.actor_avatar_key.as_deref(),
+                urls,
+            ),
             post_id: self.post_id,
             comment_id: self.comment_id,
             created_at: self.created_at,
             read: self.read,
-            post_thumbnail_url: self.post_thumb_key.as_deref().map(public_url),
+            post_thumbnail_url: self.post_thumb_key.as_deref().map(|key| urls.url(key)),
         })
     }
 }
@@ -167,7 +167,7 @@ pub async fn publish(state: &AppState, ids: Vec<NotificationId>) {
         Ok(rows) => {
             for row in rows {
                 let recipient = row.recipient_id;
-                if let Some(notification) = row.into_notification() {
+                if let Some(notification) = row.into_notification(state.urls()) {
                     state.hub.send_notification(recipient, &notification);
                 }
             }

@@ -9,10 +9,11 @@ use tokio_util::task::TaskTracker;
 
 use crate::auth::{PasswordHasher, Sessions, TokenKeys};
 use crate::config::Config;
-use crate::error::{ApiError, ApiResult};
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::MediaUrls;
 use crate::http::metrics::Metrics;
 use crate::limits::Limits;
-use crate::media::MediaStore;
+use crate::media::{BlobStore, MediaStore};
 use crate::realtime::Hub;
 use crate::store::Db;
 
@@ -27,6 +28,8 @@ pub struct Shared {
     pub passwords: PasswordHasher,
     pub sessions: Sessions,
     pub media: MediaStore,
+    /// Where stored files live; also the source of every media URL.
+    pub blobs: Arc<dyn BlobStore>,
     pub hub: Hub,
     pub limits: Limits,
     pub metrics: Metrics,
@@ -38,6 +41,11 @@ pub struct Shared {
 impl AppState {
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
+    }
+
+    /// Media URLs, as the blob store in use builds them.
+    pub fn urls(&self) -> &dyn MediaUrls {
+        &*self.blobs
     }
 
     /// Runs `work` in a task of its own and waits for it. A client hanging

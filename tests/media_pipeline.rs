@@ -10,8 +10,8 @@ use axum::body::{Body, Bytes};
 use axum::http::{header, Request, StatusCode};
 use image::codecs::gif::GifEncoder;
 use image::{Delay, DynamicImage, Frame, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
-use shutterbug::error::ApiError;
-use shutterbug::media::{uploads_service, MediaStore, StoredImage};
+use shutterbug::domain::error::ApiError;
+use shutterbug::media::{uploads_service, LocalDisk, MediaStore, StoredImage};
 use tower::ServiceExt;
 
 mod common;
@@ -22,7 +22,10 @@ const RED: Rgb<u8> = Rgb([220, 20, 20]);
 const BLUE: Rgb<u8> = Rgb([20, 20, 220]);
 
 fn store(dir: &Path) -> MediaStore {
-    MediaStore::new(dir.to_path_buf(), 15 * 1024 * 1024)
+    MediaStore::new(
+        std::sync::Arc::new(LocalDisk::new(dir.to_path_buf())),
+        15 * 1024 * 1024,
+    )
 }
 
 /// Left half red, right half blue: enough to tell rotations apart.
@@ -45,7 +48,7 @@ fn jpeg(width: u32, height: u32) -> Bytes {
 
 fn status_and_code(err: &ApiError) -> (StatusCode, &'static str) {
     match err {
-        ApiError::Client { status, code, .. } => (*status, code),
+        ApiError::Client { code, .. } => (shutterbug::http::error::status_of(err), code),
         other => panic!("expected a client error, got {other:?}"),
     }
 }
@@ -178,7 +181,10 @@ async fn refuses_garbage_behind_image_magic_bytes() {
 #[tokio::test]
 async fn refuses_more_bytes_than_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    let media = MediaStore::new(dir.path().to_path_buf(), 1000);
+    let media = MediaStore::new(
+        std::sync::Arc::new(LocalDisk::new(dir.path().to_path_buf())),
+        1000,
+    );
     assert_eq!(media.max_image_bytes(), 1000);
     let big = jpeg(400, 400);
     assert!(big.len() > 1000);

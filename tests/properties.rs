@@ -16,13 +16,13 @@ use axum::body::Bytes;
 use axum::http::StatusCode;
 use proptest::prelude::*;
 use shutterbug::auth::TokenKeys;
+use shutterbug::domain::error::ApiError;
 use shutterbug::domain::fields::Username;
 use shutterbug::domain::ids::{SessionId, UserId};
 use shutterbug::domain::pagination::Cursor;
 use shutterbug::domain::text::{self, MAX_HASHTAG_CHARS};
-use shutterbug::error::ApiError;
-use shutterbug::media::MediaStore;
-use shutterbug::store::Timestamp;
+use shutterbug::domain::Timestamp;
+use shutterbug::media::{LocalDisk, MediaStore};
 
 /// Captions: mostly words, marks and spaces, with any character mixed in.
 fn caption() -> impl Strategy<Value = String> {
@@ -242,7 +242,7 @@ proptest! {
         prop_assume!(samples.iter().all(|s| s.len() <= MAX_IMAGE_BYTES));
         let bytes = bytes_of(&upload, &samples);
         let dir = tempfile::tempdir().unwrap();
-        let store = MediaStore::new(dir.path().to_path_buf(), MAX_IMAGE_BYTES);
+        let store = MediaStore::new(std::sync::Arc::new(LocalDisk::new(dir.path().to_path_buf())), MAX_IMAGE_BYTES);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let result = runtime.block_on(store.store_post_image(Bytes::from(bytes.clone())));
         let files = common::files_under(dir.path());
@@ -256,7 +256,7 @@ proptest! {
             }
             Err(error) => {
                 prop_assert!(matches!(error, ApiError::Client { .. }), "{:?}", error);
-                let status = error.status();
+                let status = shutterbug::http::error::status_of(&error);
                 if bytes.len() > MAX_IMAGE_BYTES {
                     prop_assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
                 } else {

@@ -4,7 +4,7 @@
 //! and compare with the whole server.
 
 use clap::Args;
-use shutterbug::store::Timestamp;
+use shutterbug::domain::Timestamp;
 
 #[derive(Args, Debug)]
 pub struct PgbenchArgs {
@@ -29,7 +29,7 @@ pub fn run(args: &PgbenchArgs) {
 /// fetch limit. Then the media of a full page of posts; pgbench cannot pass
 /// the page's ids on, so they are random posts.
 fn script(args: &PgbenchArgs) -> String {
-    let sql = shutterbug::http::feed::FEED_POSTGRES
+    let sql = shutterbug::store::feed::FEED_POSTGRES
         .replace("$1", ":uid")
         .replace(
             "$2",
@@ -41,7 +41,7 @@ fn script(args: &PgbenchArgs) -> String {
     // Highest first, so `$1` is not rewritten inside `$12`.
     let media = (1..=fetched)
         .rev()
-        .fold(shutterbug::http::posts::media_query(fetched), |sql, i| {
+        .fold(shutterbug::store::posts::media_query(fetched), |sql, i| {
             sql.replace(&format!("${i}"), &format!(":p{i}"))
         });
     let post_ids: String = (1..=fetched)

@@ -4,8 +4,8 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 
+use crate::domain::error::ApiError;
 use crate::domain::ids::{SessionId, UserId};
-use crate::error::ApiError;
 use crate::state::AppState;
 
 /// The caller, proven by a valid access token. Using it as an extractor

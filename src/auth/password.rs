@@ -9,8 +9,8 @@ use std::sync::Arc;
 use anyhow::Context;
 use tokio::sync::Semaphore;
 
+use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::fields::NewPassword;
-use crate::error::{ApiError, ApiResult};
 
 #[derive(Clone)]
 pub struct PasswordHasher {

@@ -10,10 +10,11 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use crate::domain::error::ApiResult;
 use crate::domain::ids::{SessionId, UserId};
-use crate::error::ApiResult;
+use crate::domain::Timestamp;
 use crate::store::with_db;
-use crate::store::{BeginWrite, Db, Timestamp};
+use crate::store::{BeginWrite, Db};
 
 /// A session just opened or refreshed, with the new refresh token in clear.
 pub struct IssuedSession {

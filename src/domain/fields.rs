@@ -11,7 +11,7 @@
 
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 
-use crate::error::ApiError;
+use crate::domain::error::ApiError;
 
 /// 3–30 characters of `a-z`, `0-9`, `_` and `.`, stored lower case so that
 /// uniqueness ignores case.

@@ -1,4 +1,5 @@
 //! Typed ids, so a post id can never be passed where a user id belongs.
+//! The store reads and writes them as plain integers (`store::ids`).
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,10 +9,9 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(
             Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash,
-            Serialize, Deserialize, sqlx::Type, ToSchema,
+            Serialize, Deserialize, ToSchema,
         )]
         #[serde(transparent)]
-        #[sqlx(transparent)]
         #[schema(value_type = i64)]
         pub struct $name(pub i64);
 

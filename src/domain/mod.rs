@@ -1,7 +1,19 @@
 //! The domain: typed ids, validated inputs, the objects clients see and the
 //! pure rules about them. Nothing here knows about SQL or HTTP.
 
+pub mod comment;
+pub mod error;
 pub mod fields;
 pub mod ids;
+pub mod media;
 pub mod pagination;
+pub mod post;
 pub mod text;
+mod time;
+pub mod user;
+
+pub use comment::Comment;
+pub use media::MediaUrls;
+pub use post::{HashtagCount, Media, Post};
+pub use time::Timestamp;
+pub use user::{ShortUser, User};

@@ -9,16 +9,18 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{IssuedSession, RefreshOutcome};
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields::{self, Email, NewPassword, Username};
 use crate::domain::ids::UserId;
-use crate::error::{is_unique_violation, ApiError, ApiResult, ErrorBody};
+use crate::domain::Timestamp;
+use crate::domain::User;
 use crate::http::extract::Json;
-use crate::http::users::{self, User};
 use crate::limits::ClientIp;
 use crate::realtime::close;
 use crate::state::AppState;
+use crate::store::error::is_unique_violation;
+use crate::store::users;
 use crate::store::with_db;
-use crate::store::Timestamp;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -300,9 +302,7 @@ async fn signed_in(
     session: IssuedSession,
     status: StatusCode,
 ) -> ApiResult<Response> {
-    let user = users::load_self(&state.db, session.user_id)
-        .await?
-        .into_own_user();
+    let user = users::own_account(&state.db, state.urls(), session.user_id).await?;
     let access_token = state.tokens.issue(session.user_id, session.session_id)?;
     let cookie = refresh_cookie(
         &session.refresh_token,

@@ -2,40 +2,26 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::domain::comment::BODY_MAX;
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields;
-use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
-use crate::domain::pagination::{Cursor, Page, PageQuery};
-use crate::domain::text;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::ids::{CommentId, PostId};
+use crate::domain::pagination::{Page, PageQuery};
+use crate::domain::Comment;
 use crate::http::extract::{Json, Path, Query};
-use crate::http::users::{self, ShortUser};
-use crate::media::public_url;
-use crate::notifications::insert_notification;
-use crate::notifications::{self, NotificationKind};
+use crate::services::comments;
 use crate::state::AppState;
-use crate::store::with_db;
-use crate::store::{BeginWrite, Timestamp};
-
-pub const BODY_MAX: usize = 2200;
+use crate::store;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_comments, add_comment))
         .routes(routes!(delete_comment))
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Comment {
-    pub id: CommentId,
-    pub post_id: PostId,
-    pub author: ShortUser,
-    pub body: String,
-    pub created_at: Timestamp,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -46,51 +32,6 @@ pub struct NewComment {
         pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000][^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
     )]
     body: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct CommentRow {
-    id: CommentId,
-    post_id: PostId,
-    body: String,
-    created_at: Timestamp,
-    author_id: UserId,
-    author_username: String,
-    author_display_name: String,
-    author_avatar_key: Option<String>,
-}
-
-impl CommentRow {
-    fn cursor(&self) -> Cursor {
-        Cursor {
-            at: self.created_at,
-            id: self.id.0,
-        }
-    }
-
-    fn into_comment(self) -> Comment {
-        Comment {
-            id: self.id,
-            post_id: self.post_id,
-            author: ShortUser {
-                id: self.author_id,
-                username: self.author_username,
-                display_name: self.author_display_name,
-                avatar_url: self.author_avatar_key.as_deref().map(public_url),
-            },
-            body: self.body,
-            created_at: self.created_at,
-        }
-    }
-}
-
-macro_rules! comment_select {
-    () => {
-        "SELECT c.id, c.post_id, c.body, c.created_at,
-                u.id AS author_id, u.username AS author_username,
-                u.display_name AS author_display_name, u.avatar_key AS author_avatar_key
-         FROM comments c JOIN users u ON u.id = c.author_id"
-    };
 }
 
 /// A post's comments, oldest first.
@@ -115,32 +56,10 @@ async fn list_comments(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<Comment>>> {
     let page = page.parse()?;
-    let after = page.after_or_start();
-    // Served by comments_post (post_id, created_at, id).
-    let (exists, rows): (bool, Vec<CommentRow>) = with_db!(&state.db, pool, {
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM posts WHERE id = $1)")
-            .bind(post)
-            .fetch_one(pool)
-            .await?;
-        let rows = sqlx::query_as(concat!(
-            comment_select!(),
-            " WHERE c.post_id = $1 AND (c.created_at, c.id) > ($2, $3)
-              ORDER BY c.created_at, c.id LIMIT $4"
-        ))
-        .bind(post)
-        .bind(after.at)
-        .bind(after.id)
-        .bind(page.fetch_limit())
-        .fetch_all(pool)
-        .await?;
-        (exists, rows)
-    });
-    if !exists {
-        return Err(ApiError::not_found("post"));
-    }
-    Ok(Json(
-        Page::from_rows(rows, &page, CommentRow::cursor).map(CommentRow::into_comment),
-    ))
+    let comments = store::comments::page(&state.db, state.urls(), post, &page)
+        .await?
+        .ok_or_else(|| ApiError::not_found("post"))?;
+    Ok(Json(comments))
 }
 
 /// Comments on a post; its author and anyone @mentioned are notified.
@@ -171,72 +90,8 @@ async fn add_comment(
     if body.is_empty() {
         return Err(ApiError::invalid("body", "must not be empty"));
     }
-    let mentioned = users::ids_of(&state.db, &text::mentions(&body)).await?;
-    let now = Timestamp::now();
-    let (comment_id, notified): (CommentId, Vec<NotificationId>) = with_db!(&state.db, pool, {
-        let mut tx = pool.begin_write().await?;
-        let author: Option<UserId> =
-            sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
-                .bind(post)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some(post_author) = author else {
-            return Err(ApiError::not_found("post"));
-        };
-        let comment_id: CommentId = sqlx::query_scalar(
-            "INSERT INTO comments (post_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(post)
-        .bind(me.id)
-        .bind(&body)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1")
-            .bind(post)
-            .execute(&mut *tx)
-            .await?;
-        let mut notified = Vec::new();
-        if post_author != me.id {
-            let id = insert_notification!(
-                tx,
-                post_author,
-                me.id,
-                NotificationKind::Comment,
-                Some(post),
-                Some(comment_id)
-            )
-            .await?;
-            notified.extend(id);
-        }
-        // The post's author already hears of the comment itself.
-        for &recipient in mentioned
-            .iter()
-            .filter(|&&id| id != me.id && id != post_author)
-        {
-            let id = insert_notification!(
-                tx,
-                recipient,
-                me.id,
-                NotificationKind::Mention,
-                Some(post),
-                Some(comment_id)
-            )
-            .await?;
-            notified.extend(id);
-        }
-        tx.commit().await?;
-        (comment_id, notified)
-    });
-    notifications::publish(&state, notified).await;
-
-    let row: CommentRow = with_db!(&state.db, pool, {
-        sqlx::query_as(concat!(comment_select!(), " WHERE c.id = $1"))
-            .bind(comment_id)
-            .fetch_one(pool)
-            .await?
-    });
-    Ok((StatusCode::CREATED, Json(row.into_comment())))
+    let comment = comments::add(&state, post, me.id, body).await?;
+    Ok((StatusCode::CREATED, Json(comment)))
 }
 
 /// Deletes a comment: allowed to its author and to the post's author.
@@ -258,33 +113,6 @@ async fn delete_comment(
     me: AuthUser,
     Path(id): Path<CommentId>,
 ) -> ApiResult<StatusCode> {
-    with_db!(&state.db, pool, {
-        let mut tx = pool.begin_write().await?;
-        let found: Option<(PostId, UserId, UserId)> = sqlx::query_as(
-            "SELECT c.post_id, c.author_id, p.author_id
-             FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((post, comment_author, post_author)) = found else {
-            return Err(ApiError::not_found("comment"));
-        };
-        if me.id != comment_author && me.id != post_author {
-            return Err(ApiError::forbidden(
-                "only the comment's author or the post's author can delete it",
-            ));
-        }
-        // Its notifications cascade.
-        sqlx::query("DELETE FROM comments WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE posts SET comment_count = comment_count - 1 WHERE id = $1")
-            .bind(post)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-    });
+    store::comments::delete(&state.db, id, me.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,11 +1,10 @@
 //! axum's extractors, with their rejections turned into the API's JSON errors.
 
 use axum::extract::{FromRequest, Request};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::domain::error::ApiError;
 
 /// A JSON body in, or a JSON body out.
 ///
@@ -29,7 +28,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         // The error names the field: "username: invalid type: integer `7`…".
         serde_path_to_error::deserialize(value)
             .map(Json)
-            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_input", e.to_string()))
+            .map_err(|e| ApiError::bad_request("invalid_input", e.to_string()))
     }
 }
 

@@ -1,22 +1,16 @@
 //! Lists of posts: the home feed, explore, a hashtag, a user's grid.
-//!
-//! All are newest first and keyset-paginated on `(created_at, id)`, so a
-//! post published between two page requests never shifts the next page.
 
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::{AuthUser, MaybeAuthUser};
-use crate::domain::pagination::{Cursor, Page, PageQuery, PageRequest};
-use crate::domain::text;
-use crate::error::{ApiResult, ErrorBody};
+use crate::domain::error::{ApiResult, ErrorBody};
+use crate::domain::pagination::{Page, PageQuery};
+use crate::domain::{text, Post};
 use crate::http::extract::{Json, Path, Query};
-use crate::http::posts::post_columns;
-use crate::http::posts::{hydrate, Post, PostRow};
 use crate::http::users;
 use crate::state::AppState;
-use crate::store::with_db;
-use crate::store::Db;
+use crate::store::feed;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -24,63 +18,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(explore))
         .routes(routes!(tag_posts))
         .routes(routes!(user_posts))
-}
-
-/// The home feed on PostgreSQL: for each followed author (and the caller),
-/// the newest `$4` posts below the cursor by an index-only range on
-/// `posts_author_time`; then the newest `$4` of those, then their details.
-/// The cost grows with followees × page size, never with the total number
-/// of posts.
-pub const FEED_POSTGRES: &str = concat!(
-    "WITH authors AS (
-         SELECT $1::bigint AS author_id
-         UNION ALL
-         SELECT followee_id FROM follows WHERE follower_id = $1
-     ),
-     page AS (
-         SELECT newest.id, newest.created_at
-         FROM authors a
-         CROSS JOIN LATERAL (
-             SELECT p.id, p.created_at FROM posts p
-             WHERE p.author_id = a.author_id AND (p.created_at, p.id) < ($2, $3)
-             ORDER BY p.created_at DESC, p.id DESC
-             LIMIT $4
-         ) newest
-         ORDER BY newest.created_at DESC, newest.id DESC
-         LIMIT $4
-     )
-     SELECT ",
-    post_columns!(),
-    " FROM page
-     JOIN posts p ON p.id = page.id
-     JOIN users u ON u.id = p.author_id
-     ORDER BY p.created_at DESC, p.id DESC"
-);
-
-/// The home feed on SQLite (no LATERAL): the same rows, found through
-/// `follows`' primary key and `posts_author_time`.
-const FEED_SQLITE: &str = concat!(
-    "SELECT ",
-    post_columns!(),
-    " FROM posts p
-     JOIN users u ON u.id = p.author_id
-     WHERE (p.author_id = $1
-            OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1))
-       AND (p.created_at, p.id) < ($2, $3)
-     ORDER BY p.created_at DESC, p.id DESC
-     LIMIT $4"
-);
-
-fn post_cursor(post: &Post) -> Cursor {
-    Cursor {
-        at: post.created_at,
-        id: post.id.0,
-    }
-}
-
-async fn page_of(db: &Db, rows: Vec<PostRow>, page: &PageRequest) -> ApiResult<Page<Post>> {
-    let posts = hydrate(db, rows).await?;
-    Ok(Page::from_rows(posts, page, post_cursor))
 }
 
 /// Posts by the people the caller follows and by the caller, newest first.
@@ -102,28 +39,9 @@ async fn feed(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<Post>>> {
     let page = page.parse()?;
-    let before = page.before();
-    let rows: Vec<PostRow> = match &state.db {
-        Db::Postgres(pool) => {
-            sqlx::query_as(FEED_POSTGRES)
-                .bind(me.id)
-                .bind(before.at)
-                .bind(before.id)
-                .bind(page.fetch_limit())
-                .fetch_all(pool)
-                .await?
-        }
-        Db::Sqlite(pool) => {
-            sqlx::query_as(FEED_SQLITE)
-                .bind(me.id)
-                .bind(before.at)
-                .bind(before.id)
-                .bind(page.fetch_limit())
-                .fetch_all(pool)
-                .await?
-        }
-    };
-    Ok(Json(page_of(&state.db, rows, &page).await?))
+    Ok(Json(
+        feed::home(&state.db, state.urls(), me.id, &page).await?,
+    ))
 }
 
 /// Recent posts from everyone: for signed-out and new users.
@@ -145,25 +63,9 @@ async fn explore(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<Post>>> {
     let page = page.parse()?;
-    let before = page.before();
-    // Served by posts_time (created_at DESC, id DESC).
-    let rows: Vec<PostRow> = with_db!(&state.db, pool, {
-        sqlx::query_as(concat!(
-            "SELECT ",
-            post_columns!(),
-            " FROM posts p JOIN users u ON u.id = p.author_id
-              WHERE (p.created_at, p.id) < ($2, $3)
-              ORDER BY p.created_at DESC, p.id DESC
-              LIMIT $4"
-        ))
-        .bind(viewer.user_id())
-        .bind(before.at)
-        .bind(before.id)
-        .bind(page.fetch_limit())
-        .fetch_all(pool)
-        .await?
-    });
-    Ok(Json(page_of(&state.db, rows, &page).await?))
+    Ok(Json(
+        feed::explore(&state.db, state.urls(), viewer.user_id(), &page).await?,
+    ))
 }
 
 /// Posts whose caption carries a hashtag; a tag nobody used gives an empty page.
@@ -189,32 +91,20 @@ async fn tag_posts(
     // Read as a caption's `#tag` is: characters no tag holds (a NUL, which
     // PostgreSQL would refuse, say) are dropped; if nothing is left, no
     // post can carry it.
-    let Some(tag) = text::normalize_tag(tag.trim().trim_start_matches('#')) else {
-        return Ok(Json(Page::from_rows(Vec::new(), &page, post_cursor)));
-    };
-    let before = page.before();
-    // Served by post_hashtags_time (hashtag_id, created_at DESC, post_id DESC).
-    let rows: Vec<PostRow> = with_db!(&state.db, pool, {
-        sqlx::query_as(concat!(
-            "SELECT ",
-            post_columns!(),
-            " FROM hashtags h
-              JOIN post_hashtags ph ON ph.hashtag_id = h.id
-              JOIN posts p ON p.id = ph.post_id
-              JOIN users u ON u.id = p.author_id
-              WHERE h.tag = $2 AND (ph.created_at, ph.post_id) < ($3, $4)
-              ORDER BY ph.created_at DESC, ph.post_id DESC
-              LIMIT $5"
-        ))
-        .bind(viewer.user_id())
-        .bind(&tag)
-        .bind(before.at)
-        .bind(before.id)
-        .bind(page.fetch_limit())
-        .fetch_all(pool)
-        .await?
-    });
-    Ok(Json(page_of(&state.db, rows, &page).await?))
+    // Read as a caption's `#tag` is: characters no tag holds (a NUL, which
+    // PostgreSQL would refuse, say) are dropped; if nothing is left, no
+    // post can carry it.
+    let tag = text::normalize_tag(tag.trim().trim_start_matches('#'));
+    Ok(Json(
+        feed::tagged(
+            &state.db,
+            state.urls(),
+            tag.as_deref(),
+            viewer.user_id(),
+            &page,
+        )
+        .await?,
+    ))
 }
 
 /// A user's posts, newest first (the profile grid).
@@ -239,24 +129,7 @@ async fn user_posts(
 ) -> ApiResult<Json<Page<Post>>> {
     let page = page.parse()?;
     let author = users::id_by_username(&state.db, &username).await?;
-    let before = page.before();
-    // Served by posts_author_time (author_id, created_at DESC, id DESC).
-    let rows: Vec<PostRow> = with_db!(&state.db, pool, {
-        sqlx::query_as(concat!(
-            "SELECT ",
-            post_columns!(),
-            " FROM posts p JOIN users u ON u.id = p.author_id
-              WHERE p.author_id = $2 AND (p.created_at, p.id) < ($3, $4)
-              ORDER BY p.created_at DESC, p.id DESC
-              LIMIT $5"
-        ))
-        .bind(viewer.user_id())
-        .bind(author)
-        .bind(before.at)
-        .bind(before.id)
-        .bind(page.fetch_limit())
-        .fetch_all(pool)
-        .await?
-    });
-    Ok(Json(page_of(&state.db, rows, &page).await?))
+    Ok(Json(
+        feed::by_author(&state.db, state.urls(), author, viewer.user_id(), &page).await?,
+    ))
 }

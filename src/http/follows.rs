@@ -4,17 +4,15 @@ use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
-use crate::domain::ids::{NotificationId, UserId};
-use crate::domain::pagination::{Cursor, Page, PageQuery};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::ids::UserId;
+use crate::domain::pagination::{Page, PageQuery};
+use crate::domain::{ShortUser, User};
 use crate::http::extract::{Json, Path, Query};
-use crate::http::users::{self, ShortUser, User};
-use crate::media::public_url;
-use crate::notifications::insert_notification;
-use crate::notifications::{self, NotificationKind};
+use crate::http::users;
+use crate::services::follows;
 use crate::state::AppState;
-use crate::store::with_db;
-use crate::store::{BeginWrite, Db, Timestamp};
+use crate::store;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -23,11 +21,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(following))
 }
 
-async fn profile(db: &Db, id: UserId, viewer: UserId) -> ApiResult<Json<User>> {
-    let row = users::find_by_id(db, id, Some(viewer))
+async fn profile(state: &AppState, id: UserId, viewer: UserId) -> ApiResult<Json<User>> {
+    let user = store::users::by_id(&state.db, state.urls(), id, Some(viewer))
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
-    Ok(Json(row.into_user(Some(viewer))))
+    Ok(Json(user))
 }
 
 /// Follows a user (idempotent); they are notified once, ever.
@@ -52,50 +50,8 @@ async fn follow(
 ) -> ApiResult<Json<User>> {
     state.limits.write(me.id)?;
     let target = users::id_by_username(&state.db, &username).await?;
-    if target == me.id {
-        return Err(ApiError::bad_request(
-            "cannot_follow_self",
-            "you cannot follow yourself",
-        ));
-    }
-    let notified: Vec<NotificationId> = with_db!(&state.db, pool, {
-        let mut tx = pool.begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(me.id)
-        .bind(target)
-        .bind(Timestamp::now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let mut notified = Vec::new();
-        if inserted == 1 {
-            sqlx::query("UPDATE users SET following_count = following_count + 1 WHERE id = $1")
-                .bind(me.id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE users SET followers_count = followers_count + 1 WHERE id = $1")
-                .bind(target)
-                .execute(&mut *tx)
-                .await?;
-            let id = insert_notification!(
-                tx,
-                target,
-                me.id,
-                NotificationKind::Follow,
-                None::<i64>,
-                None::<i64>
-            )
-            .await?;
-            notified.extend(id);
-        }
-        tx.commit().await?;
-        notified
-    });
-    notifications::publish(&state, notified).await;
-    profile(&state.db, target, me.id).await
+    follows::follow(&state, me.id, target).await?;
+    profile(&state, target, me.id).await
 }
 
 /// Stops following a user (idempotent).
@@ -119,55 +75,8 @@ async fn unfollow(
 ) -> ApiResult<Json<User>> {
     state.limits.write(me.id)?;
     let target = users::id_by_username(&state.db, &username).await?;
-    with_db!(&state.db, pool, {
-        let mut tx = pool.begin_write().await?;
-        let removed =
-            sqlx::query("DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2")
-                .bind(me.id)
-                .bind(target)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        if removed == 1 {
-            sqlx::query("UPDATE users SET following_count = following_count - 1 WHERE id = $1")
-                .bind(me.id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE users SET followers_count = followers_count - 1 WHERE id = $1")
-                .bind(target)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-    });
-    profile(&state.db, target, me.id).await
-}
-
-#[derive(sqlx::FromRow)]
-struct FollowRow {
-    id: UserId,
-    username: String,
-    display_name: String,
-    avatar_key: Option<String>,
-    followed_at: crate::store::Timestamp,
-}
-
-impl FollowRow {
-    fn cursor(&self) -> Cursor {
-        Cursor {
-            at: self.followed_at,
-            id: self.id.0,
-        }
-    }
-
-    fn into_short(self) -> ShortUser {
-        ShortUser {
-            id: self.id,
-            username: self.username,
-            display_name: self.display_name,
-            avatar_url: self.avatar_key.as_deref().map(public_url),
-        }
-    }
+    store::follows::unfollow(&state.db, me.id, target).await?;
+    profile(&state, target, me.id).await
 }
 
 /// Who follows a user, most recent first.
@@ -191,18 +100,10 @@ async fn followers(
     Path(username): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<ShortUser>>> {
-    // Served by follows_followers (followee_id, created_at DESC, follower_id DESC).
-    follow_page(
-        &state,
-        &username,
-        page,
-        "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
-         FROM follows f JOIN users u ON u.id = f.follower_id
-         WHERE f.followee_id = $1 AND (f.created_at, f.follower_id) < ($2, $3)
-         ORDER BY f.created_at DESC, f.follower_id DESC
-         LIMIT $4",
-    )
-    .await
+    let page = page.parse()?;
+    let user = users::id_by_username(&state.db, &username).await?;
+    let followers = store::follows::followers(&state.db, state.urls(), user, &page).await?;
+    Ok(Json(followers))
 }
 
 /// Whom a user follows, most recent first.
@@ -226,41 +127,8 @@ async fn following(
     Path(username): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<ShortUser>>> {
-    // Served by follows_following (follower_id, created_at DESC, followee_id DESC).
-    follow_page(
-        &state,
-        &username,
-        page,
-        "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
-         FROM follows f JOIN users u ON u.id = f.followee_id
-         WHERE f.follower_id = $1 AND (f.created_at, f.followee_id) < ($2, $3)
-         ORDER BY f.created_at DESC, f.followee_id DESC
-         LIMIT $4",
-    )
-    .await
-}
-
-/// One page of either side of a user's follow graph; `sql` takes the user,
-/// the cursor's time and id, and the row limit.
-async fn follow_page(
-    state: &AppState,
-    username: &str,
-    page: PageQuery,
-    sql: &'static str,
-) -> ApiResult<Json<Page<ShortUser>>> {
     let page = page.parse()?;
-    let user = users::id_by_username(&state.db, username).await?;
-    let before = page.before();
-    let rows: Vec<FollowRow> = with_db!(&state.db, pool, {
-        sqlx::query_as(sql)
-            .bind(user)
-            .bind(before.at)
-            .bind(before.id)
-            .bind(page.fetch_limit())
-            .fetch_all(pool)
-            .await?
-    });
-    Ok(Json(
-        Page::from_rows(rows, &page, FollowRow::cursor).map(FollowRow::into_short),
-    ))
+    let user = users::id_by_username(&state.db, &username).await?;
+    let following = store::follows::following(&state.db, state.urls(), user, &page).await?;
+    Ok(Json(following))
 }

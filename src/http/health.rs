@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::Json;
 use crate::state::AppState;
 

@@ -1,6 +1,5 @@
 //! The signed-in user's own account: `GET` and `PATCH /api/me`.
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use serde::Deserialize;
 use utoipa::openapi::schema::{ObjectBuilder, Schema};
@@ -9,15 +8,14 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields;
-use crate::domain::ids::UserId;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::User;
 use crate::http::extract::{Json, Multipart};
 use crate::http::posts::multipart_error;
-use crate::http::users::{self, User};
+use crate::services::accounts;
 use crate::state::AppState;
-use crate::store::with_db;
-use crate::store::BeginWrite;
+use crate::store::users;
 
 pub fn routes(max_image_bytes: usize) -> OpenApiRouter<AppState> {
     let avatar = OpenApiRouter::new()
@@ -41,7 +39,7 @@ pub fn routes(max_image_bytes: usize) -> OpenApiRouter<AppState> {
 )]
 async fn get_me(State(state): State<AppState>, me: AuthUser) -> ApiResult<Json<User>> {
     Ok(Json(
-        users::load_self(&state.db, me.id).await?.into_own_user(),
+        users::own_account(&state.db, state.urls(), me.id).await?,
     ))
 }
 
@@ -86,20 +84,9 @@ async fn update_me(
         .bio
         .map(|bio| fields::text("bio", &bio, fields::BIO_MAX, true))
         .transpose()?;
-    with_db!(&state.db, pool, {
-        sqlx::query(
-            "UPDATE users SET display_name = COALESCE($2, display_name), bio = COALESCE($3, bio)
-             WHERE id = $1",
-        )
-        .bind(me.id)
-        .bind(display_name)
-        .bind(bio)
-        .execute(pool)
-        .await
-        .map(drop)?
-    });
+    users::update_profile(&state.db, me.id, display_name.as_deref(), bio.as_deref()).await?;
     Ok(Json(
-        users::load_self(&state.db, me.id).await?.into_own_user(),
+        users::own_account(&state.db, state.urls(), me.id).await?,
     ))
 }
 
@@ -153,37 +140,14 @@ async fn set_avatar(
     }
     // Stored file and committed row go together even if the client hangs up.
     state
-        .finish_detached(replace_avatar(state.clone(), me.id, image))
+        .finish_detached(accounts::replace_avatar(
+            state.media.clone(),
+            state.db.clone(),
+            me.id,
+            image,
+        ))
         .await?;
     Ok(Json(
-        users::load_self(&state.db, me.id).await?.into_own_user(),
+        users::own_account(&state.db, state.urls(), me.id).await?,
     ))
-}
-
-/// Stores the new avatar, points the account at it and removes the old file;
-/// on failure the new file is removed instead.
-async fn replace_avatar(state: AppState, user: UserId, image: Bytes) -> ApiResult<()> {
-    let key = state.media.store_avatar(image).await?;
-    let previous: Result<Option<String>, sqlx::Error> = with_db!(&state.db, pool, {
-        let mut tx = pool.begin_write().await?;
-        let previous: Option<String> =
-            sqlx::query_scalar("SELECT avatar_key FROM users WHERE id = $1")
-                .bind(user)
-                .fetch_one(&mut *tx)
-                .await?;
-        sqlx::query("UPDATE users SET avatar_key = $2 WHERE id = $1")
-            .bind(user)
-            .bind(&key)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await.map(|()| previous)
-    });
-    match previous {
-        Ok(previous) => state.media.remove(previous).await,
-        Err(e) => {
-            state.media.remove([key]).await;
-            return Err(e.into());
-        }
-    }
-    Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod comments;
+pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod follows;
@@ -33,7 +34,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Config;
-use crate::error::{error_response, ErrorBody, ErrorDetail};
+use crate::domain::error::{ErrorBody, ErrorDetail};
+use crate::http::error::error_response;
 use crate::realtime;
 use crate::state::AppState;
 

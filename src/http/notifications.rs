@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::auth::AuthUser;
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields;
 use crate::domain::pagination::{Cursor, Page, PageQuery};
-use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::{Json, Query};
 use crate::notifications::notification_select;
 use crate::notifications::{Notification, NotificationRow};
@@ -58,7 +58,7 @@ async fn list(
     });
     let notifications: Vec<Notification> = rows
         .into_iter()
-        .filter_map(NotificationRow::into_notification)
+        .filter_map(|row| row.into_notification(state.urls()))
         .collect();
     Ok(Json(Page::from_rows(notifications, &page, |n| Cursor {
         at: n.created_at,

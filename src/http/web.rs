@@ -22,7 +22,8 @@ use sha2::{Digest, Sha256};
 use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::error::{error_response, ApiError, ApiResult};
+use crate::domain::error::{ApiError, ApiResult};
+use crate::http::error::error_response;
 
 /// Scripts, styles and connections only from our own origin; images also
 /// from `data:` and `blob:` (blurhash placeholders and upload previews).

@@ -1,37 +1,33 @@
-//! Stored media: uploaded images are checked, re-encoded and written under
-//! `UPLOAD_DIR` with names of our choosing, and served from `/uploads`.
+//! Stored media: uploaded images are checked, re-encoded and handed to a
+//! [`BlobStore`] under names of our choosing; the blob store also says the
+//! URL a client fetches each file from.
 //!
-//! Keys are paths relative to `UPLOAD_DIR`, such as `p/3f/3f9c…e1.jpg`:
+//! Keys are relative paths, such as `p/3f/3f9c…e1.jpg`:
 //! `p/` holds post images (`…_t.jpg` is the thumbnail), `a/` avatars, and the
 //! two-hex-digit shard keeps directories small. Nothing the client sends
 //! ever becomes part of a path.
 
+mod blob;
 mod process;
 mod serve;
 
-use std::io::Write;
 use std::num::NonZeroUsize;
-use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::body::Bytes;
+use bytes::Bytes;
 use tokio::sync::Semaphore;
 
-use crate::error::ApiError;
+use crate::domain::error::ApiError;
 
+pub use blob::{BlobStore, LocalDisk};
 pub use process::{DISPLAY_MAX_SIDE, MAX_PIXELS, MAX_SIDE, SQUARE_SIDE};
 pub use serve::uploads_service;
-
-/// The URL path of a stored file, given its key under `UPLOAD_DIR`.
-pub fn public_url(key: &str) -> String {
-    format!("/uploads/{key}")
-}
 
 /// Checks, converts and stores uploaded images. Cheap to clone.
 #[derive(Clone)]
 pub struct MediaStore {
-    dir: PathBuf,
+    blobs: Arc<dyn BlobStore>,
     max_image_bytes: usize,
     /// One permit per core: decoding is CPU-bound, and more concurrent work
     /// would only queue on the blocking pool while holding its memory.
@@ -57,11 +53,11 @@ impl StoredImage {
 }
 
 impl MediaStore {
-    /// `dir` is `UPLOAD_DIR`; uploads over `max_image_bytes` are refused.
-    pub fn new(dir: PathBuf, max_image_bytes: usize) -> Self {
+    /// Files go to `blobs`; uploads over `max_image_bytes` are refused.
+    pub fn new(blobs: Arc<dyn BlobStore>, max_image_bytes: usize) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
         Self {
-            dir,
+            blobs,
             max_image_bytes,
             cpu: Arc::new(Semaphore::new(cores)),
         }
@@ -110,33 +106,11 @@ impl MediaStore {
         Ok(key)
     }
 
-    /// Deletes stored files, best effort: failures are logged, never
-    /// returned, and keys that could reach outside `UPLOAD_DIR` are refused.
+    /// Deletes stored files, best effort: failures are logged, never returned.
     pub async fn remove(&self, keys: impl IntoIterator<Item = String>) {
-        let mut paths = Vec::new();
-        for key in keys {
-            if is_safe_key(&key) {
-                paths.push((self.dir.join(&key), key));
-            } else {
-                tracing::warn!(key, "refused to remove a key outside the upload directory");
-            }
-        }
-        if paths.is_empty() {
-            return;
-        }
-        let removal = tokio::task::spawn_blocking(move || {
-            for (path, key) in paths {
-                match std::fs::remove_file(&path) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                        tracing::debug!(key, "stored file already gone");
-                    }
-                    Err(e) => tracing::warn!(key, error = %e, "cannot remove stored file"),
-                }
-            }
-        });
-        if let Err(e) = removal.await {
-            tracing::error!(error = %e, "removing stored files panicked");
+        let keys: Vec<String> = keys.into_iter().collect();
+        if !keys.is_empty() {
+            self.blobs.delete(keys).await;
         }
     }
 
@@ -169,79 +143,22 @@ impl MediaStore {
         .context("image processing panicked")?
     }
 
-    /// Writes each file atomically; on any failure removes what was written.
+    /// Stores each file; on any failure removes what was written.
     async fn write(&self, files: Vec<(String, Vec<u8>)>) -> Result<(), ApiError> {
-        let dir = self.dir.clone();
-        let keys: Vec<String> = files.iter().map(|(key, _)| key.clone()).collect();
-        let written = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-            for (key, data) in &files {
-                write_atomically(&dir.join(key), data)
-                    .with_context(|| format!("storing {}", dir.join(key).display()))?;
+        let mut written = Vec::with_capacity(files.len());
+        for (key, data) in files {
+            if let Err(e) = self.blobs.put(&key, data).await {
+                written.push(key);
+                self.remove(written).await;
+                return Err(e.into());
             }
-            Ok(())
-        })
-        .await
-        .context("writing stored files panicked")
-        .and_then(|result| result);
-        if let Err(e) = written {
-            self.remove(keys).await;
-            return Err(e.into());
+            written.push(key);
         }
         Ok(())
     }
 }
 
-/// Writes to a temporary name beside `path`, flushes to disk, then renames:
-/// readers see the whole file or none.
-fn write_atomically(path: &Path, data: &[u8]) -> anyhow::Result<()> {
-    let parent = path.parent().context("a stored file has no directory")?;
-    std::fs::create_dir_all(parent).context("creating the directory")?;
-    let temp = parent.join(format!(".{}.tmp", random_name()));
-    let result = (|| {
-        let mut file = std::fs::File::create_new(&temp).context("creating the file")?;
-        file.write_all(data).context("writing")?;
-        file.sync_all().context("flushing")?;
-        std::fs::rename(&temp, path).context("renaming into place")
-    })();
-    if result.is_err() {
-        // The temporary file may not exist; nothing more to do either way.
-        let _ = std::fs::remove_file(&temp);
-    }
-    result?;
-    // Make the rename itself durable; a directory that cannot be opened for
-    // that (some platforms) is not worth failing the upload for.
-    if let Ok(directory) = std::fs::File::open(parent) {
-        if let Err(e) = directory.sync_all() {
-            tracing::debug!(error = %e, "cannot sync the upload directory");
-        }
-    }
-    Ok(())
-}
-
 /// 128 random bits in hex: unguessable and collision-free in practice.
 fn random_name() -> String {
     format!("{:032x}", rand::random::<u128>())
-}
-
-/// A key may only name something below the upload directory.
-fn is_safe_key(key: &str) -> bool {
-    !key.is_empty()
-        && Path::new(key)
-            .components()
-            .all(|part| matches!(part, Component::Normal(_)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_safe_key;
-
-    #[test]
-    fn keys_cannot_leave_the_upload_directory() {
-        assert!(is_safe_key("p/ab/abcdef.jpg"));
-        assert!(!is_safe_key(""));
-        assert!(!is_safe_key("../secret"));
-        assert!(!is_safe_key("p/../../secret"));
-        assert!(!is_safe_key("/etc/passwd"));
-        assert!(!is_safe_key("./p/ab/x.jpg"));
-    }
 }

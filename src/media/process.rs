@@ -22,7 +22,7 @@ use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Limits, RgbImage};
 
-use crate::error::ApiError;
+use crate::domain::error::ApiError;
 
 /// Longest side of any accepted input, in pixels.
 pub const MAX_SIDE: u32 = 12_000;

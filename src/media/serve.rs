@@ -9,7 +9,7 @@ use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::error::error_response;
+use crate::http::error::error_response;
 
 /// Serves the files under `dir`. A key never changes content (every upload
 /// gets a new random name), so found files may be cached for a year; the

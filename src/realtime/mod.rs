@@ -11,7 +11,7 @@ mod socket;
 
 use axum::extract::ws::{rejection::WebSocketUpgradeRejection, Utf8Bytes, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -22,13 +22,13 @@ use protocol::ServerMessage;
 
 use crate::auth::AuthUser;
 use crate::config::Config;
+use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::ids::UserId;
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::Post;
 use crate::http::extract::Query;
-use crate::http::posts::Post;
 use crate::notifications::Notification;
 use crate::state::AppState;
-use crate::store::with_db;
+use crate::store;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(connect))
@@ -57,12 +57,7 @@ pub fn publish_post(state: &AppState, post: Post) {
             return;
         }
         let author = post.author.id;
-        let followers: Result<Vec<UserId>, sqlx::Error> = with_db!(&state.db, pool, {
-            sqlx::query_scalar("SELECT follower_id FROM follows WHERE followee_id = $1")
-                .bind(author)
-                .fetch_all(pool)
-                .await
-        });
+        let followers = store::follows::follower_ids(&state.db, author).await;
         let followers = match followers {
             Ok(followers) => followers,
             Err(e) => {
@@ -127,18 +122,7 @@ async fn connect(
         ));
     }
     let user = AuthUser::from_headers(&headers, &state)?;
-    let upgrade = upgrade.map_err(|rejection| {
-        let status = if rejection.status() == StatusCode::METHOD_NOT_ALLOWED {
-            StatusCode::BAD_REQUEST
-        } else {
-            rejection.status()
-        };
-        ApiError::new(
-            status,
-            "websocket_required",
-            "this endpoint only speaks WebSocket",
-        )
-    })?;
+    let upgrade = upgrade?;
     let since = query.since;
     Ok(upgrade
         // Notification sockets carry small messages: small buffers keep an

@@ -3,9 +3,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::error::ErrorDetail;
 use crate::domain::ids::{NotificationId, UserId};
-use crate::error::ErrorDetail;
-use crate::http::posts::Post;
+use crate::domain::Post;
 use crate::notifications::Notification;
 
 /// Server to client.

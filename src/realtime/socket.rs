@@ -195,7 +195,7 @@ async fn replay(
 
     let mut last = None;
     for row in rows {
-        if let Some(notification) = row.into_notification() {
+        if let Some(notification) = row.into_notification(state.urls()) {
             last = Some(notification.id);
             let message = ServerMessage::Notification {
                 notification: &notification,

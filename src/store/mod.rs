@@ -7,7 +7,15 @@
 //! each backend. What differs (schema types, text search) lives in the
 //! per-backend migrations and in a few `match`es on [`Db`].
 
+pub mod comments;
+pub mod error;
+pub mod feed;
+pub mod follows;
+mod ids;
+pub mod posts;
+pub mod search;
 mod timestamp;
+pub mod users;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -18,8 +26,6 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-
-pub use timestamp::Timestamp;
 
 /// A connection pool to whichever engine is configured.
 #[derive(Clone, Debug)]

@@ -130,9 +130,9 @@ impl Sink {
     }
 }
 
-/// The text form the server stores and parses (`crate::store::Timestamp`).
+/// The text form the server stores and parses (`crate::domain::Timestamp`).
 fn time_text(micros: i64) -> anyhow::Result<String> {
-    shutterbug::store::Timestamp::from_unix_micros(micros)
+    shutterbug::domain::Timestamp::from_unix_micros(micros)
         .map(|t| t.to_text())
         .with_context(|| format!("time out of range: {micros} µs"))
 }

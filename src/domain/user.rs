@@ -1,0 +1,55 @@
+//! People: the full profile and the short form shown beside content.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::ids::UserId;
+use super::media::MediaUrls;
+use super::Timestamp;
+
+/// A person, as others see them. `GET /api/me` adds `email`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub bio: String,
+    pub avatar_url: Option<String>,
+    pub created_at: Timestamp,
+    pub posts_count: i64,
+    pub followers_count: i64,
+    pub following_count: i64,
+    /// Present when the caller is signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub followed_by_me: Option<bool>,
+    /// Only ever present on the caller's own account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// The few fields shown next to a post, comment or notification.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ShortUser {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub avatar_url: Option<String>,
+}
+
+impl ShortUser {
+    /// The one way a short user is built from stored columns.
+    pub fn new(
+        id: UserId,
+        username: String,
+        display_name: String,
+        avatar_key: Option<&str>,
+        urls: &dyn MediaUrls,
+    ) -> Self {
+        Self {
+            id,
+            username,
+            display_name,
+            avatar_url: avatar_key.map(|key| urls.url(key)),
+        }
+    }
+}

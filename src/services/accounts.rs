@@ -1,0 +1,29 @@
+//! Changes to one's own account that touch stored files.
+
+use bytes::Bytes;
+
+use crate::domain::error::ApiResult;
+use crate::domain::ids::UserId;
+use crate::media::MediaStore;
+use crate::store::{users, Db};
+
+/// Stores the new avatar, points the account at it and removes the old
+/// file; on failure the new file is removed instead.
+pub async fn replace_avatar(
+    media: MediaStore,
+    db: Db,
+    user: UserId,
+    image: Bytes,
+) -> ApiResult<()> {
+    let key = media.store_avatar(image).await?;
+    match users::replace_avatar(&db, user, &key).await {
+        Ok(previous) => {
+            media.remove(previous).await;
+            Ok(())
+        }
+        Err(e) => {
+            media.remove([key]).await;
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Following someone: the edge, the counters, and their notification.
+
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::ids::UserId;
+use crate::notifications;
+use crate::state::AppState;
+use crate::store;
+
+/// `follower` follows `followee` (idempotent); the followee hears of it
+/// once, ever, live if connected.
+pub async fn follow(state: &AppState, follower: UserId, followee: UserId) -> ApiResult<()> {
+    if follower == followee {
+        return Err(ApiError::bad_request(
+            "cannot_follow_self",
+            "you cannot follow yourself",
+        ));
+    }
+    let notified = store::follows::follow(&state.db, follower, followee).await?;
+    notifications::publish(state, notified).await;
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! Work that spans several stores and side effects (files, live events):
+//! what a request means, without the HTTP around it.
+
+pub mod accounts;
+pub mod comments;
+pub mod follows;
+pub mod posts;

@@ -1,0 +1,84 @@
+//! Posts as acts: publishing one with its files, deleting one with its
+//! files, liking one with its notification.
+
+use bytes::Bytes;
+
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::ids::{PostId, UserId};
+use crate::domain::{text, Post};
+use crate::media::StoredImage;
+use crate::notifications;
+use crate::realtime;
+use crate::state::AppState;
+use crate::store;
+
+/// A new post as read from the request, its text already validated and no
+/// image processed yet.
+pub struct NewPost {
+    pub images: Vec<Bytes>,
+    pub caption: String,
+    pub alts: Vec<String>,
+}
+
+/// Stores the images, writes the post, then announces it to the mentioned
+/// and to connected followers. On any failure the files already written
+/// are removed, so no file outlives a post that was never committed.
+pub async fn publish(state: AppState, author: UserId, new: NewPost) -> ApiResult<Post> {
+    let mentioned = store::users::ids_of(&state.db, &text::mentions(&new.caption)).await?;
+    let mut stored: Vec<StoredImage> = Vec::with_capacity(new.images.len());
+    for image in new.images {
+        match state.media.store_post_image(image).await {
+            Ok(image) => stored.push(image),
+            Err(e) => {
+                remove_files(&state, &stored).await;
+                return Err(e);
+            }
+        }
+    }
+
+    let inserted = store::posts::insert(
+        &state.db,
+        author,
+        &new.caption,
+        &new.alts,
+        &stored,
+        &mentioned,
+    )
+    .await;
+    match inserted {
+        Ok((post_id, notified)) => {
+            notifications::publish(&state, notified).await;
+            let post = store::posts::load(&state.db, state.urls(), post_id, Some(author))
+                .await?
+                .ok_or_else(|| ApiError::not_found("post"))?;
+            realtime::publish_post(&state, post.clone());
+            Ok(post)
+        }
+        Err(e) => {
+            // The transaction rolled back: leave no orphan files either.
+            remove_files(&state, &stored).await;
+            Err(e)
+        }
+    }
+}
+
+async fn remove_files(state: &AppState, stored: &[StoredImage]) {
+    state
+        .media
+        .remove(stored.iter().flat_map(StoredImage::keys))
+        .await;
+}
+
+/// Deletes `by`'s post with everything hanging off it, then its files.
+pub async fn delete(state: &AppState, id: PostId, by: UserId) -> ApiResult<()> {
+    let keys = store::posts::delete(&state.db, id, by).await?;
+    state.media.remove(keys).await;
+    Ok(())
+}
+
+/// `by` likes a post (idempotent); its author hears of it once, ever.
+pub async fn like(state: &AppState, id: PostId, by: UserId) -> ApiResult<()> {
+    let notified = store::posts::like(&state.db, id, by).await?;
+    notifications::publish(state, notified).await;
+    Ok(())
+}

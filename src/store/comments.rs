@@ -1,0 +1,199 @@
+//! Comments: a post's thread, adding one with its notifications, deleting.
+
+use crate::domain::comment::may_delete;
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
+use crate::domain::pagination::{Cursor, Page, PageRequest};
+use crate::domain::{Comment, MediaUrls, ShortUser, Timestamp};
+use crate::notifications::{insert_notification, NotificationKind};
+use crate::store::{with_db, BeginWrite, Db};
+
+#[derive(sqlx::FromRow)]
+struct CommentRow {
+    id: CommentId,
+    post_id: PostId,
+    body: String,
+    created_at: Timestamp,
+    author_id: UserId,
+    author_username: String,
+    author_display_name: String,
+    author_avatar_key: Option<String>,
+}
+
+impl CommentRow {
+    fn cursor(&self) -> Cursor {
+        Cursor {
+            at: self.created_at,
+            id: self.id.0,
+        }
+    }
+
+    fn into_comment(self, urls: &dyn MediaUrls) -> Comment {
+        Comment {
+            id: self.id,
+            post_id: self.post_id,
+            author: ShortUser::new(
+                self.author_id,
+                self.author_username,
+                self.author_display_name,
+                self.author_avatar_key.as_deref(),
+                urls,
+            ),
+            body: self.body,
+            created_at: self.created_at,
+        }
+    }
+}
+
+macro_rules! comment_select {
+    () => {
+        "SELECT c.id, c.post_id, c.body, c.created_at,
+                u.id AS author_id, u.username AS author_username,
+                u.display_name AS author_display_name, u.avatar_key AS author_avatar_key
+         FROM comments c JOIN users u ON u.id = c.author_id"
+    };
+}
+
+/// A page of post `post`'s comments, oldest first; `None` when there is no
+/// such post. Served by comments_post (post_id, created_at, id).
+pub async fn page(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    post: PostId,
+    page: &PageRequest,
+) -> ApiResult<Option<Page<Comment>>> {
+    let after = page.after_or_start();
+    let (exists, rows): (bool, Vec<CommentRow>) = with_db!(db, pool, {
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM posts WHERE id = $1)")
+            .bind(post)
+            .fetch_one(pool)
+            .await?;
+        let rows = sqlx::query_as(concat!(
+            comment_select!(),
+            " WHERE c.post_id = $1 AND (c.created_at, c.id) > ($2, $3)
+              ORDER BY c.created_at, c.id LIMIT $4"
+        ))
+        .bind(post)
+        .bind(after.at)
+        .bind(after.id)
+        .bind(page.fetch_limit())
+        .fetch_all(pool)
+        .await?;
+        (exists, rows)
+    });
+    if !exists {
+        return Ok(None);
+    }
+    Ok(Some(
+        Page::from_rows(rows, page, CommentRow::cursor).map(|row| row.into_comment(urls)),
+    ))
+}
+
+/// Writes `author`'s comment on `post` with the post's counter and the
+/// notifications of the post's author and of those `mentioned`; returns the
+/// comment and the new notifications.
+pub async fn add(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    post: PostId,
+    author: UserId,
+    body: &str,
+    mentioned: &[UserId],
+) -> ApiResult<(Comment, Vec<NotificationId>)> {
+    let now = Timestamp::now();
+    let (comment_id, notified): (CommentId, Vec<NotificationId>) = with_db!(db, pool, {
+        let mut tx = pool.begin_write().await?;
+        let post_author: Option<UserId> =
+            sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
+                .bind(post)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(post_author) = post_author else {
+            return Err(ApiError::not_found("post"));
+        };
+        let comment_id: CommentId = sqlx::query_scalar(
+            "INSERT INTO comments (post_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(post)
+        .bind(author)
+        .bind(body)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE posts SET comment_count = comment_count + 1 WHERE id = $1")
+            .bind(post)
+            .execute(&mut *tx)
+            .await?;
+        let mut notified = Vec::new();
+        if post_author != author {
+            let id = insert_notification!(
+                tx,
+                post_author,
+                author,
+                NotificationKind::Comment,
+                Some(post),
+                Some(comment_id)
+            )
+            .await?;
+            notified.extend(id);
+        }
+        // The post's author already hears of the comment itself.
+        for &recipient in mentioned
+            .iter()
+            .filter(|&&id| id != author && id != post_author)
+        {
+            let id = insert_notification!(
+                tx,
+                recipient,
+                author,
+                NotificationKind::Mention,
+                Some(post),
+                Some(comment_id)
+            )
+            .await?;
+            notified.extend(id);
+        }
+        tx.commit().await?;
+        (comment_id, notified)
+    });
+    let row: CommentRow = with_db!(db, pool, {
+        sqlx::query_as(concat!(comment_select!(), " WHERE c.id = $1"))
+            .bind(comment_id)
+            .fetch_one(pool)
+            .await?
+    });
+    Ok((row.into_comment(urls), notified))
+}
+
+/// Deletes comment `id` on behalf of `by`: its author or the post's.
+pub async fn delete(db: &Db, id: CommentId, by: UserId) -> ApiResult<()> {
+    with_db!(db, pool, {
+        let mut tx = pool.begin_write().await?;
+        let found: Option<(PostId, UserId, UserId)> = sqlx::query_as(
+            "SELECT c.post_id, c.author_id, p.author_id
+             FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((post, comment_author, post_author)) = found else {
+            return Err(ApiError::not_found("comment"));
+        };
+        if !may_delete(by, comment_author, post_author) {
+            return Err(ApiError::forbidden(
+                "only the comment's author or the post's author can delete it",
+            ));
+        }
+        // Its notifications cascade.
+        sqlx::query("DELETE FROM comments WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE posts SET comment_count = comment_count - 1 WHERE id = $1")
+            .bind(post)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    });
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Lists of posts: the home feed, explore, a hashtag, a user's grid.
+//!
+//! All are newest first and keyset-paginated on `(created_at, id)`, so a
+//! post published between two page requests never shifts the next page.
+
+use crate::domain::error::ApiResult;
+use crate::domain::ids::UserId;
+use crate::domain::pagination::{Cursor, Page, PageRequest};
+use crate::domain::{MediaUrls, Post};
+use crate::store::posts::{hydrate, post_columns, PostRow};
+use crate::store::{with_db, Db};
+
+/// The home feed on PostgreSQL: for each followed author (and the caller),
+/// the newest `$4` posts below the cursor by an index-only range on
+/// `posts_author_time`; then the newest `$4` of those, then their details.
+/// The cost grows with followees × page size, never with the total number
+/// of posts.
+pub const FEED_POSTGRES: &str = concat!(
+    "WITH authors AS (
+         SELECT $1::bigint AS author_id
+         UNION ALL
+         SELECT followee_id FROM follows WHERE follower_id = $1
+     ),
+     page AS (
+         SELECT newest.id, newest.created_at
+         FROM authors a
+         CROSS JOIN LATERAL (
+             SELECT p.id, p.created_at FROM posts p
+             WHERE p.author_id = a.author_id AND (p.created_at, p.id) < ($2, $3)
+             ORDER BY p.created_at DESC, p.id DESC
+             LIMIT $4
+         ) newest
+         ORDER BY newest.created_at DESC, newest.id DESC
+         LIMIT $4
+     )
+     SELECT ",
+    post_columns!(),
+    " FROM page
+     JOIN posts p ON p.id = page.id
+     JOIN users u ON u.id = p.author_id
+     ORDER BY p.created_at DESC, p.id DESC"
+);
+
+/// The home feed on SQLite (no LATERAL): the same rows, found through
+/// `follows`' primary key and `posts_author_time`.
+const FEED_SQLITE: &str = concat!(
+    "SELECT ",
+    post_columns!(),
+    " FROM posts p
+     JOIN users u ON u.id = p.author_id
+     WHERE (p.author_id = $1
+            OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1))
+       AND (p.created_at, p.id) < ($2, $3)
+     ORDER BY p.created_at DESC, p.id DESC
+     LIMIT $4"
+);
+
+fn post_cursor(post: &Post) -> Cursor {
+    Cursor {
+        at: post.created_at,
+        id: post.id.0,
+    }
+}
+
+async fn page_of(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    rows: Vec<PostRow>,
+    page: &PageRequest,
+) -> ApiResult<Page<Post>> {
+    let posts = hydrate(db, urls, rows).await?;
+    Ok(Page::from_rows(posts, page, post_cursor))
+}
+
+/// Posts by the people `reader` follows and by `reader`.
+pub async fn home(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    reader: UserId,
+    page: &PageRequest,
+) -> ApiResult<Page<Post>> {
+    let before = page.before();
+    let rows: Vec<PostRow> = match db {
+        Db::Postgres(pool) => {
+            sqlx::query_as(FEED_POSTGRES)
+                .bind(reader)
+                .bind(before.at)
+                .bind(before.id)
+                .bind(page.fetch_limit())
+                .fetch_all(pool)
+                .await?
+        }
+        Db::Sqlite(pool) => {
+            sqlx::query_as(FEED_SQLITE)
+                .bind(reader)
+                .bind(before.at)
+                .bind(before.id)
+                .bind(page.fetch_limit())
+                .fetch_all(pool)
+                .await?
+        }
+    };
+    page_of(db, urls, rows, page).await
+}
+
+/// Recent posts from everyone. Served by posts_time (created_at DESC, id DESC).
+pub async fn explore(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    viewer: Option<UserId>,
+    page: &PageRequest,
+) -> ApiResult<Page<Post>> {
+    let before = page.before();
+    let rows: Vec<PostRow> = with_db!(db, pool, {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            post_columns!(),
+            " FROM posts p JOIN users u ON u.id = p.author_id
+              WHERE (p.created_at, p.id) < ($2, $3)
+              ORDER BY p.created_at DESC, p.id DESC
+              LIMIT $4"
+        ))
+        .bind(viewer)
+        .bind(before.at)
+        .bind(before.id)
+        .bind(page.fetch_limit())
+        .fetch_all(pool)
+        .await?
+    });
+    page_of(db, urls, rows, page).await
+}
+
+/// Posts whose caption carries `tag` (normalised; `None` when nothing of it
+/// could be a tag, which no post carries). Served by post_hashtags_time
+/// (hashtag_id, created_at DESC, post_id DESC).
+pub async fn tagged(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    tag: Option<&str>,
+    viewer: Option<UserId>,
+    page: &PageRequest,
+) -> ApiResult<Page<Post>> {
+    let Some(tag) = tag else {
+        return Ok(Page::from_rows(Vec::new(), page, post_cursor));
+    };
+    let before = page.before();
+    let rows: Vec<PostRow> = with_db!(db, pool, {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            post_columns!(),
+            " FROM hashtags h
+              JOIN post_hashtags ph ON ph.hashtag_id = h.id
+              JOIN posts p ON p.id = ph.post_id
+              JOIN users u ON u.id = p.author_id
+              WHERE h.tag = $2 AND (ph.created_at, ph.post_id) < ($3, $4)
+              ORDER BY ph.created_at DESC, ph.post_id DESC
+              LIMIT $5"
+        ))
+        .bind(viewer)
+        .bind(tag)
+        .bind(before.at)
+        .bind(before.id)
+        .bind(page.fetch_limit())
+        .fetch_all(pool)
+        .await?
+    });
+    page_of(db, urls, rows, page).await
+}
+
+/// `author`'s posts (the profile grid). Served by posts_author_time
+/// (author_id, created_at DESC, id DESC).
+pub async fn by_author(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    author: UserId,
+    viewer: Option<UserId>,
+    page: &PageRequest,
+) -> ApiResult<Page<Post>> {
+    let before = page.before();
+    let rows: Vec<PostRow> = with_db!(db, pool, {
+        sqlx::query_as(concat!(
+            "SELECT ",
+            post_columns!(),
+            " FROM posts p JOIN users u ON u.id = p.author_id
+              WHERE p.author_id = $2 AND (p.created_at, p.id) < ($3, $4)
+              ORDER BY p.created_at DESC, p.id DESC
+              LIMIT $5"
+        ))
+        .bind(viewer)
+        .bind(author)
+        .bind(before.at)
+        .bind(before.id)
+        .bind(page.fetch_limit())
+        .fetch_all(pool)
+        .await?
+    });
+    page_of(db, urls, rows, page).await
+}

@@ -1,0 +1,182 @@
+//! Accounts as profiles: reading them, names to ids, profile edits.
+
+use crate::domain::error::{ApiError, ApiResult};
+use crate::domain::fields::Username;
+use crate::domain::ids::UserId;
+use crate::domain::{MediaUrls, Timestamp, User};
+use crate::store::{placeholders, with_db, BeginWrite, Db};
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: UserId,
+    username: String,
+    email: String,
+    display_name: String,
+    bio: String,
+    avatar_key: Option<String>,
+    created_at: Timestamp,
+    posts_count: i64,
+    followers_count: i64,
+    following_count: i64,
+    followed_by_me: bool,
+}
+
+impl UserRow {
+    /// The public view; `viewer` decides whether `followed_by_me` is shown.
+    fn into_user(self, viewer: Option<UserId>, urls: &dyn MediaUrls) -> User {
+        User {
+            id: self.id,
+            username: self.username,
+            display_name: self.display_name,
+            bio: self.bio,
+            avatar_url: self.avatar_key.as_deref().map(|key| urls.url(key)),
+            created_at: self.created_at,
+            posts_count: self.posts_count,
+            followers_count: self.followers_count,
+            following_count: self.following_count,
+            followed_by_me: viewer.map(|_| self.followed_by_me),
+            email: None,
+        }
+    }
+
+    /// The owner's view, with the e-mail address.
+    fn into_own_user(self, urls: &dyn MediaUrls) -> User {
+        let email = self.email.clone();
+        let id = self.id;
+        User {
+            email: Some(email),
+            ..self.into_user(Some(id), urls)
+        }
+    }
+}
+
+/// Selects one user as `UserRow`; `$1` is the key, `$2` the viewer (or NULL).
+macro_rules! select_user {
+    ($where:literal) => {
+        concat!(
+            "SELECT u.id, u.username, u.email, u.display_name, u.bio, u.avatar_key,
+                    u.created_at, u.posts_count, u.followers_count, u.following_count,
+                    EXISTS (SELECT 1 FROM follows f
+                            WHERE f.follower_id = $2 AND f.followee_id = u.id) AS followed_by_me
+             FROM users u WHERE ",
+            $where
+        )
+    };
+}
+
+/// A profile by name, as `viewer` sees it.
+pub async fn by_username(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    username: &Username,
+    viewer: Option<UserId>,
+) -> ApiResult<Option<User>> {
+    let row: Option<UserRow> = with_db!(db, pool, {
+        sqlx::query_as(select_user!("u.username = $1"))
+            .bind(username.as_str())
+            .bind(viewer)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(row.map(|row| row.into_user(viewer, urls)))
+}
+
+/// A profile by id, as `viewer` sees it.
+pub async fn by_id(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    id: UserId,
+    viewer: Option<UserId>,
+) -> ApiResult<Option<User>> {
+    let row: Option<UserRow> = with_db!(db, pool, {
+        sqlx::query_as(select_user!("u.id = $1"))
+            .bind(id)
+            .bind(viewer)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(row.map(|row| row.into_user(viewer, urls)))
+}
+
+/// The caller's own account, with the e-mail address. A missing row is a
+/// 401: the token names an account that is gone.
+pub async fn own_account(db: &Db, urls: &dyn MediaUrls, id: UserId) -> ApiResult<User> {
+    let row: Option<UserRow> = with_db!(db, pool, {
+        sqlx::query_as(select_user!("u.id = $1"))
+            .bind(id)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+    });
+    row.map(|row| row.into_own_user(urls))
+        .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))
+}
+
+/// The ids of the existing users among `names` (for @mentions).
+pub async fn ids_of(db: &Db, names: &[Username]) -> ApiResult<Vec<UserId>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT id FROM users WHERE username IN ({})",
+        placeholders(1, names.len())
+    );
+    Ok(with_db!(db, pool, {
+        let mut query = sqlx::query_scalar::<_, UserId>(&sql);
+        for name in names {
+            query = query.bind(name.as_str());
+        }
+        query.fetch_all(pool).await?
+    }))
+}
+
+/// The id of the user with this name.
+pub async fn id_of(db: &Db, username: &Username) -> ApiResult<Option<UserId>> {
+    Ok(with_db!(db, pool, {
+        sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(username.as_str())
+            .fetch_optional(pool)
+            .await?
+    }))
+}
+
+/// Changes the given profile fields; `None` keeps a field as it is.
+pub async fn update_profile(
+    db: &Db,
+    id: UserId,
+    display_name: Option<&str>,
+    bio: Option<&str>,
+) -> ApiResult<()> {
+    with_db!(db, pool, {
+        sqlx::query(
+            "UPDATE users SET display_name = COALESCE($2, display_name), bio = COALESCE($3, bio)
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(display_name)
+        .bind(bio)
+        .execute(pool)
+        .await
+        .map(drop)?
+    });
+    Ok(())
+}
+
+/// Points the account at a new avatar; returns the key of the one replaced.
+pub async fn replace_avatar(db: &Db, id: UserId, key: &str) -> ApiResult<Option<String>> {
+    Ok(with_db!(db, pool, {
+        let mut tx = pool.begin_write().await?;
+        let previous: Option<String> =
+            sqlx::query_scalar("SELECT avatar_key FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query("UPDATE users SET avatar_key = $2 WHERE id = $1")
+            .bind(id)
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        previous
+    }))
+}
