@@ -27,6 +27,9 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub bcrypt_cost: u32,
     pub upload_dir: PathBuf,
+    /// Serve the front end from this directory instead of the copy built
+    /// into the binary, so edits show without a rebuild.
+    pub static_dir: Option<PathBuf>,
     /// Origins allowed by CORS and for browser WebSocket upgrades besides our own.
     pub cors_origins: Vec<String>,
     pub max_image_bytes: usize,
@@ -130,6 +133,7 @@ impl Config {
             )?,
             bcrypt_cost,
             upload_dir: PathBuf::from(var("UPLOAD_DIR").unwrap_or_else(|| "uploads".into())),
+            static_dir: var("STATIC_DIR").map(PathBuf::from),
             cors_origins: var("CORS_ORIGINS")
                 .map(|v| {
                     v.split(',')
@@ -280,6 +284,7 @@ mod tests {
         assert_eq!(c.bcrypt_cost, 12);
         assert_eq!(c.access_token_ttl, Duration::from_secs(900));
         assert!(c.cors_origins.is_empty());
+        assert_eq!(c.static_dir, None, "the built-in front end");
     }
 
     #[test]

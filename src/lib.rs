@@ -37,6 +37,13 @@ pub struct App {
 
 /// Opens and migrates the database, loads secrets and assembles the router.
 pub async fn build(config: Config) -> anyhow::Result<App> {
+    if let Some(dir) = &config.static_dir {
+        anyhow::ensure!(
+            dir.join("index.html").is_file(),
+            "STATIC_DIR {} has no index.html",
+            dir.display()
+        );
+    }
     let db = store::Db::connect(&config.database_url, config.database_acquire_timeout).await?;
     db.migrate().await?;
 

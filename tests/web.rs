@@ -1,10 +1,12 @@
-//! The web front end's files: served with the headers that keep them safe
-//! (CSP, nosniff, referrer policy) and fresh (revalidated on every use), with
-//! the app's own routes falling back to `index.html` and `/api` left alone.
+//! The web front end's files: built into the binary (or read from
+//! `STATIC_DIR`), served with the headers that keep them safe (CSP, nosniff,
+//! referrer policy) and fresh (revalidated on every use), with the app's own
+//! routes falling back to `index.html` and `/api` left alone.
 #![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 
+use common::binary::Server;
 use common::{Backend, TestApp};
 use reqwest::{header, StatusCode};
 
@@ -87,19 +89,209 @@ async fn app_routes_fall_back_to_the_page_and_api_stays_json() {
         .starts_with("application/json"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unchanged_files_revalidate_with_304() {
-    let app = app().await;
-    let first = app.client.get(app.url("/js/app.js")).send().await.unwrap();
-    let modified = first.headers()[header::LAST_MODIFIED].clone();
-    let again = app
-        .client
-        .get(app.url("/js/app.js"))
-        .header(header::IF_MODIFIED_SINCE, modified)
+fn source(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("static")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Asks for `url` again with `validator` set to `value` and returns the status.
+async fn revalidate(
+    client: &reqwest::Client,
+    url: &str,
+    validator: header::HeaderName,
+    value: &str,
+) -> StatusCode {
+    let response = client
+        .get(url)
+        .header(validator, value)
         .send()
         .await
         .unwrap();
-    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let status = response.status();
+    if status == StatusCode::NOT_MODIFIED {
+        assert!(
+            response.bytes().await.unwrap().is_empty(),
+            "{url}: 304 with a body"
+        );
+    }
+    status
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_files_revalidate_with_304() {
+    let app = app().await;
+    let url = app.url("/js/app.js");
+    let first = app.client.get(&url).send().await.unwrap();
+    let etag = first.headers()[header::ETAG].to_str().unwrap().to_owned();
+    let modified = first.headers()[header::LAST_MODIFIED]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let weak = format!("W/{etag}");
+    let listed = format!("\"stale\", {etag}");
+    for (validator, value, expected) in [
+        (
+            header::IF_NONE_MATCH,
+            etag.as_str(),
+            StatusCode::NOT_MODIFIED,
+        ),
+        (
+            header::IF_NONE_MATCH,
+            weak.as_str(),
+            StatusCode::NOT_MODIFIED,
+        ),
+        (
+            header::IF_NONE_MATCH,
+            listed.as_str(),
+            StatusCode::NOT_MODIFIED,
+        ),
+        (header::IF_NONE_MATCH, "*", StatusCode::NOT_MODIFIED),
+        (header::IF_NONE_MATCH, "\"stale\"", StatusCode::OK),
+        (
+            header::IF_MODIFIED_SINCE,
+            modified.as_str(),
+            StatusCode::NOT_MODIFIED,
+        ),
+        (
+            header::IF_MODIFIED_SINCE,
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            StatusCode::OK,
+        ),
+    ] {
+        let status = revalidate(&app.client, &url, validator.clone(), value).await;
+        assert_eq!(status, expected, "{validator}: {value}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_shell_answers_get_and_head_only() {
+    let app = app().await;
+    let head = app.client.head(app.url("/")).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    let response = app.client.post(app.url("/u/ana")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()[header::ALLOW], "GET, HEAD");
+    let (_, body) = common::read(response).await;
+    assert_eq!(common::error_code(&body), "method_not_allowed");
+}
+
+/// The release binary is the whole deployment: started where there is no
+/// `static/`, it still serves the front end, from the bytes it carries.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_the_front_end_it_carries_from_any_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite:{}", dir.path().join("web.db").display());
+    let server = Server::start(&database_url, dir.path(), "server.log").await;
+    assert!(!dir.path().join("static").exists());
+
+    for (path, file, content_type) in [
+        ("/", "index.html", "text/html"),
+        ("/js/app.js", "js/app.js", "text/javascript"),
+        ("/css/app.css", "css/app.css", "text/css"),
+    ] {
+        let url = server.url(path);
+        let response = server.client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let served = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
+        assert!(served.starts_with(content_type), "{path}: {served}");
+        assert_front_end_headers(&response);
+        let etag = response.headers()[header::ETAG]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(response.bytes().await.unwrap(), source(file), "{path}");
+
+        let status = revalidate(&server.client, &url, header::IF_NONE_MATCH, &etag).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED, "{path}");
+    }
+}
+
+/// `STATIC_DIR` is for front-end work: an edit shows on the next request,
+/// under a new ETag, without a rebuild.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_dir_serves_the_files_on_disk_as_they_change() {
+    let files = tempfile::tempdir().unwrap();
+    let site = files.path().join("site");
+    std::fs::create_dir_all(site.join("js")).unwrap();
+    std::fs::write(site.join("index.html"), "<!doctype html>dev").unwrap();
+    std::fs::write(files.path().join("secret.txt"), "not for the web").unwrap();
+    let script = site.join("js/app.js");
+    std::fs::write(&script, "console.log('before');").unwrap();
+    let static_dir = site.display().to_string();
+    let app = TestApp::spawn(Backend::Sqlite, &[("STATIC_DIR", &static_dir)])
+        .await
+        .unwrap();
+
+    let url = app.url("/js/app.js");
+    let before = app.client.get(&url).send().await.unwrap();
+    assert_front_end_headers(&before);
+    let etag = before.headers()[header::ETAG].to_str().unwrap().to_owned();
+    assert_eq!(before.text().await.unwrap(), "console.log('before');");
+
+    std::fs::write(&script, "console.log('after');").unwrap();
+    let after = app
+        .client
+        .get(&url)
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        after.status(),
+        StatusCode::OK,
+        "a changed file is sent again"
+    );
+    assert_ne!(after.headers()[header::ETAG].to_str().unwrap(), etag);
+    assert!(after.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert_eq!(after.text().await.unwrap(), "console.log('after');");
+
+    for path in ["/u/ana", "/js/missing.js"] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            response.text().await.unwrap(),
+            "<!doctype html>dev",
+            "{path}"
+        );
+    }
+    // Sent raw: an HTTP client would resolve the `..` before sending.
+    for path in ["/../secret.txt", "/js/../../secret.txt"] {
+        let answer = raw_get(app.addr, path).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {answer}");
+        assert!(answer.ends_with("<!doctype html>dev"), "{path}: {answer}");
+    }
+}
+
+/// The whole answer to a `GET` of `path` exactly as written.
+async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[test]
+fn static_dir_without_an_index_stops_the_start_up() {
+    let empty = tempfile::tempdir().unwrap();
+    let config = shutterbug::Config::from_lookup(|key| match key {
+        "STATIC_DIR" => Some(empty.path().display().to_string()),
+        "DATABASE_URL" => Some(format!("sqlite:{}", empty.path().join("db").display())),
+        "DATA_DIR" => Some(empty.path().join("data").display().to_string()),
+        "UPLOAD_DIR" => Some(empty.path().join("uploads").display().to_string()),
+        _ => None,
+    })
+    .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let error = runtime.block_on(shutterbug::build(config)).err().unwrap();
+    assert!(error.to_string().contains("STATIC_DIR"), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

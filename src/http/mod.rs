@@ -16,7 +16,6 @@ pub mod search;
 pub mod users;
 pub mod web;
 
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -124,7 +123,7 @@ pub fn router(state: AppState) -> Router {
             "/uploads",
             crate::media::uploads_service(&config.upload_dir),
         )
-        .fallback_service(web::front_end(Path::new("static")))
+        .fallback_service(web::front_end(config.static_dir.as_deref()))
         // JSON bodies are small; the upload routes set their own limits.
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(

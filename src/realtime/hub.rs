@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, Notify};
 
 use crate::domain::ids::{SessionId, UserId};
 
-/// Close codes the hub uses (the 4000s are ours, per the API contract).
+/// Close codes the hub uses (the 4000s are ours; docs/API.md lists them all).
 pub mod close {
     pub const GOING_AWAY: u16 = 1001;
     pub const UNAUTHORIZED: u16 = 4401;

@@ -93,8 +93,8 @@ pub struct ConnectQuery {
 ///
 /// Authenticate with a first message `{"type":"auth","token":…,"since":…}`
 /// (or `Authorization: Bearer` on this request, with `?since=`), where
-/// `since` is the last notification `seq` the client saw. See the API
-/// contract for the messages; `resync` tells the client to refetch
+/// `since` is the last notification `seq` the client saw. See docs/API.md for
+/// the messages; `resync` tells the client to refetch
 /// notifications over REST because more were missed than a reconnect
 /// replays (500).
 ///
@@ -140,7 +140,7 @@ async fn connect(
         // Notification sockets carry small messages: small buffers keep an
         // idle session at a few KiB instead of tungstenite's 128 KiB default
         // (the read buffer is zero-filled, so all of it stays resident: 4 KiB
-        // measured 7.5 KiB a session, 1 KiB about 4.4 KiB in FACTS.md).
+        // measured 7.5 KiB a session, 1 KiB about 4.4 KiB; README, Performance).
         .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_write_buffer_size(64 * 1024)

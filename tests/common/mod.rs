@@ -5,6 +5,7 @@
 //! run in parallel without seeing each other's rows.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod ws;
 
 use std::collections::HashMap;
