@@ -5,14 +5,12 @@
 //! shutdown future resolves. `main.rs` and the integration tests both go
 //! through these two functions, so tests exercise the very same app.
 
-pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod http;
 pub mod limits;
+pub mod live;
 pub mod media;
-pub mod notifications;
-pub mod realtime;
 pub mod services;
 pub mod state;
 pub mod store;
@@ -27,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::time::Instant;
 
 pub use config::Config;
+use services::auth;
 use state::{AppState, Shared};
 
 /// A built application: its router and the state behind it.
@@ -56,23 +55,38 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
 
     let tokens = auth::TokenKeys::new(&secret, config.access_token_ttl);
     let sessions = auth::Sessions::new(db.clone(), config.refresh_token_ttl);
-    let revoked = auth::RevokedSessions::new(tokens.accepted_for());
+    let revoked = live::RevokedSessions::new(tokens.accepted_for());
     revoked.restore(
         sessions
             .recently_revoked(tokens.accepted_for())
             .await
             .context("loading recently revoked sessions")?,
     );
+    let verifier = auth::Verifier::new(tokens.clone(), revoked.clone());
     let blobs: Arc<dyn media::BlobStore> =
         Arc::new(media::LocalDisk::new(config.upload_dir.clone()));
+    let hub = live::Hub::new(config.ws_queue_capacity);
+    let sockets = Arc::new(live::Context {
+        hub: hub.clone(),
+        revoked: revoked.clone(),
+        verifier: Arc::new(verifier.clone()),
+        backlog: Arc::new(services::notifications::History::new(
+            db.clone(),
+            Arc::clone(&blobs),
+        )),
+        auth_timeout: config.ws_auth_timeout,
+        ping_interval: config.ws_ping_interval,
+    });
     let state = AppState::new(Shared {
         tokens,
+        verifier,
         passwords: auth::PasswordHasher::new(config.bcrypt_cost).await?,
         sessions,
-        revoked,
         media: media::MediaStore::new(Arc::clone(&blobs), config.max_image_bytes),
         blobs,
-        hub: realtime::Hub::new(config.ws_queue_capacity),
+        broker: Arc::new(live::InProcess::new(hub.clone(), revoked)),
+        hub,
+        sockets,
         limits: limits::Limits::new(config.rate_limits),
         metrics: http::metrics::Metrics::default(),
         tasks: tokio_util::task::TaskTracker::new(),
@@ -103,7 +117,7 @@ pub async fn serve(
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests, closing live sockets");
         let _ = deadline_tx.send(Some(Instant::now() + grace));
-        hub.close_all(realtime::close::GOING_AWAY);
+        hub.close_all(live::close::GOING_AWAY);
     });
 
     let mut stopping = deadline_rx.clone();

@@ -1,5 +1,5 @@
 //! What every handler can reach: the database, settings, credentials,
-//! media storage and the live-session hub.
+//! media storage, the live-session hub and the broker in front of it.
 
 use std::future::Future;
 use std::ops::Deref;
@@ -7,14 +7,14 @@ use std::sync::Arc;
 
 use tokio_util::task::TaskTracker;
 
-use crate::auth::{PasswordHasher, RevokedSessions, Sessions, TokenKeys};
 use crate::config::Config;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::MediaUrls;
 use crate::http::metrics::Metrics;
 use crate::limits::Limits;
+use crate::live::{self, Broker, Hub};
 use crate::media::{BlobStore, MediaStore};
-use crate::realtime::Hub;
+use crate::services::auth::{PasswordHasher, Sessions, TokenKeys, Verifier};
 use crate::store::Db;
 
 /// Cheap to clone: one `Arc` around everything.
@@ -24,15 +24,20 @@ pub struct AppState(Arc<Shared>);
 pub struct Shared {
     pub config: Config,
     pub db: Db,
+    /// Issues access tokens.
     pub tokens: TokenKeys,
+    /// Checks access tokens, the revoked-session list included.
+    pub verifier: Verifier,
     pub passwords: PasswordHasher,
     pub sessions: Sessions,
-    /// Sessions whose access tokens must be refused although they verify.
-    pub revoked: RevokedSessions,
     pub media: MediaStore,
     /// Where stored files live; also the source of every media URL.
     pub blobs: Arc<dyn BlobStore>,
     pub hub: Hub,
+    /// Where committed events and ended sessions go.
+    pub broker: Arc<dyn Broker>,
+    /// What each live socket is handed.
+    pub sockets: Arc<live::Context>,
     pub limits: Limits,
     pub metrics: Metrics,
     /// Work that must run to its end even if its request is dropped;

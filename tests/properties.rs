@@ -15,7 +15,6 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::http::StatusCode;
 use proptest::prelude::*;
-use shutterbug::auth::TokenKeys;
 use shutterbug::domain::error::ApiError;
 use shutterbug::domain::fields::Username;
 use shutterbug::domain::ids::{SessionId, UserId};
@@ -23,6 +22,7 @@ use shutterbug::domain::pagination::Cursor;
 use shutterbug::domain::text::{self, MAX_HASHTAG_CHARS};
 use shutterbug::domain::Timestamp;
 use shutterbug::media::{LocalDisk, MediaStore};
+use shutterbug::services::auth::TokenKeys;
 
 /// Captions: mostly words, marks and spaces, with any character mixed in.
 fn caption() -> impl Strategy<Value = String> {

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{revoke_session, IssuedSession, RefreshOutcome};
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields::{self, Email, NewPassword, Username};
 use crate::domain::ids::UserId;
@@ -16,6 +15,7 @@ use crate::domain::Timestamp;
 use crate::domain::User;
 use crate::http::extract::Json;
 use crate::limits::ClientIp;
+use crate::services::auth::{IssuedSession, RefreshOutcome};
 use crate::state::AppState;
 use crate::store::error::is_unique_violation;
 use crate::store::users;
@@ -252,7 +252,7 @@ async fn refresh(
             signed_in(&state, &headers, session, StatusCode::OK).await
         }
         RefreshOutcome::Reused(user, session) => {
-            revoke_session(&state.revoked, &state.hub, user, session);
+            state.broker.session_revoked(user, session);
             Err(ApiError::unauthorized(
                 "this refresh token was already used; the session has been signed out",
             ))
@@ -284,7 +284,7 @@ async fn logout(
     let token = refresh_token_from(&headers, &body)?
         .ok_or_else(|| ApiError::unauthorized("no refresh token was sent"))?;
     if let Some((user, session)) = state.sessions.revoke_by_token(&token).await? {
-        revoke_session(&state.revoked, &state.hub, user, session);
+        state.broker.session_revoked(user, session);
     }
     Ok((
         StatusCode::NO_CONTENT,

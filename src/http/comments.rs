@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::AuthUser;
+use crate::domain::auth::AuthUser;
 use crate::domain::comment::BODY_MAX;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields;

@@ -3,10 +3,11 @@
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::domain::auth::AuthUser;
 use crate::domain::error::{ApiResult, ErrorBody};
 use crate::domain::pagination::{Page, PageQuery};
 use crate::domain::{text, Post};
+use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Path, Query};
 use crate::http::users;
 use crate::state::AppState;

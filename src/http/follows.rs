@@ -3,7 +3,7 @@
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::AuthUser;
+use crate::domain::auth::AuthUser;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::ids::UserId;
 use crate::domain::pagination::{Page, PageQuery};

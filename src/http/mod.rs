@@ -2,12 +2,14 @@
 //! them, static files, and the middleware around it all.
 
 pub mod auth;
+pub mod auth_user;
 pub mod comments;
 pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod follows;
 pub mod health;
+pub mod live;
 pub mod me;
 pub mod metrics;
 pub mod notifications;
@@ -36,7 +38,6 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::config::Config;
 use crate::domain::error::{ErrorBody, ErrorDetail};
 use crate::http::error::error_response;
-use crate::realtime;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -46,7 +47,12 @@ use crate::state::AppState;
         description = "Photo sharing: accounts, follows, posts, likes, comments, feed and live notifications."
     ),
     modifiers(&BearerAuth),
-    components(schemas(ErrorBody, ErrorDetail, realtime::protocol::ServerMessage, realtime::protocol::ClientMessage)),
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        crate::live::protocol::ServerMessage,
+        crate::live::protocol::ClientMessage
+    )),
     tags(
         (name = "auth", description = "Sign-up, sign-in and sessions"),
         (name = "me", description = "The caller's own account"),
@@ -91,7 +97,7 @@ pub fn api(config: &Config) -> OpenApiRouter<AppState> {
         .merge(feed::routes())
         .merge(search::routes())
         .merge(notifications::routes())
-        .merge(realtime::routes())
+        .merge(live::routes())
         .merge(health::routes())
 }
 

@@ -6,15 +6,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::AuthUser;
+use crate::domain::auth::AuthUser;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields;
-use crate::domain::pagination::{Cursor, Page, PageQuery};
+use crate::domain::pagination::{Page, PageQuery};
+use crate::domain::Notification;
 use crate::http::extract::{Json, Query};
-use crate::notifications::notification_select;
-use crate::notifications::{Notification, NotificationRow};
 use crate::state::AppState;
-use crate::store::with_db;
+use crate::store::notifications;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -42,28 +41,8 @@ async fn list(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<Notification>>> {
     let page = page.parse()?;
-    // Ids only grow, so the id alone orders them; served by
-    // notifications_recipient (recipient_id, id).
-    let before = page.before();
-    let rows: Vec<NotificationRow> = with_db!(&state.db, pool, {
-        sqlx::query_as(concat!(
-            notification_select!(),
-            " WHERE n.recipient_id = $1 AND n.id < $2 ORDER BY n.id DESC LIMIT $3"
-        ))
-        .bind(me.id)
-        .bind(before.id)
-        .bind(page.fetch_limit())
-        .fetch_all(pool)
-        .await?
-    });
-    let notifications: Vec<Notification> = rows
-        .into_iter()
-        .filter_map(|row| row.into_notification(state.urls()))
-        .collect();
-    Ok(Json(Page::from_rows(notifications, &page, |n| Cursor {
-        at: n.created_at,
-        id: n.id.0,
-    })))
+    let notifications = notifications::page(&state.db, state.urls(), me.id, &page).await?;
+    Ok(Json(notifications))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -83,15 +62,7 @@ pub struct UnreadCount {
     security(("bearer" = [])),
 )]
 async fn unread_count(State(state): State<AppState>, me: AuthUser) -> ApiResult<Json<UnreadCount>> {
-    // Served by the partial index notifications_unread.
-    let count: i64 = with_db!(&state.db, pool, {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND NOT read",
-        )
-        .bind(me.id)
-        .fetch_one(pool)
-        .await?
-    });
+    let count = notifications::unread_count(&state.db, me.id).await?;
     Ok(Json(UnreadCount { count }))
 }
 
@@ -125,15 +96,6 @@ async fn mark_read(
     if up_to_id < 0 {
         return Err(ApiError::invalid("up_to_id", "must not be negative"));
     }
-    with_db!(&state.db, pool, {
-        sqlx::query(
-            "UPDATE notifications SET read = TRUE WHERE recipient_id = $1 AND id <= $2 AND NOT read",
-        )
-        .bind(me.id)
-        .bind(up_to_id)
-        .execute(pool)
-        .await
-        .map(drop)?
-    });
+    notifications::mark_read(&state.db, me.id, up_to_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,13 +7,14 @@ use utoipa::openapi::RefOr;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::domain::auth::AuthUser;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields;
 use crate::domain::ids::{PostId, UserId};
 use crate::domain::post::{ALT_MAX, CAPTION_MAX, MAX_IMAGES};
 use crate::domain::text;
 use crate::domain::Post;
+use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Multipart, Path};
 use crate::services::posts::{self, NewPost};
 use crate::state::AppState;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::AuthUser;
+use crate::domain::auth::AuthUser;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::{HashtagCount, ShortUser};
 use crate::http::extract::{Json, Query};

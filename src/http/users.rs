@@ -3,11 +3,12 @@
 use axum::extract::State;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::auth::{AuthUser, MaybeAuthUser};
+use crate::domain::auth::AuthUser;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields::Username;
 use crate::domain::ids::UserId;
 use crate::domain::User;
+use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 use crate::store::{users, Db};

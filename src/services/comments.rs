@@ -3,7 +3,7 @@
 use crate::domain::error::ApiResult;
 use crate::domain::ids::{PostId, UserId};
 use crate::domain::{text, Comment};
-use crate::notifications;
+use crate::services::notifications;
 use crate::state::AppState;
 use crate::store;
 
@@ -18,6 +18,6 @@ pub async fn add(
     let mentioned = store::users::ids_of(&state.db, &text::mentions(&body)).await?;
     let (comment, notified) =
         store::comments::add(&state.db, state.urls(), post, author, &body, &mentioned).await?;
-    notifications::publish(state, notified).await;
+    notifications::publish(&state.db, state.urls(), &*state.broker, notified).await;
     Ok(comment)
 }

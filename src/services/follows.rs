@@ -2,7 +2,7 @@
 
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::UserId;
-use crate::notifications;
+use crate::services::notifications;
 use crate::state::AppState;
 use crate::store;
 
@@ -16,6 +16,6 @@ pub async fn follow(state: &AppState, follower: UserId, followee: UserId) -> Api
         ));
     }
     let notified = store::follows::follow(&state.db, follower, followee).await?;
-    notifications::publish(state, notified).await;
+    notifications::publish(&state.db, state.urls(), &*state.broker, notified).await;
     Ok(())
 }

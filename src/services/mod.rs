@@ -2,6 +2,8 @@
 //! what a request means, without the HTTP around it.
 
 pub mod accounts;
+pub mod auth;
 pub mod comments;
 pub mod follows;
+pub mod notifications;
 pub mod posts;

@@ -7,8 +7,7 @@ use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::{PostId, UserId};
 use crate::domain::{text, Post};
 use crate::media::StoredImage;
-use crate::notifications;
-use crate::realtime;
+use crate::services::notifications;
 use crate::state::AppState;
 use crate::store;
 
@@ -49,11 +48,11 @@ pub async fn publish(state: AppState, author: UserId, new: NewPost) -> ApiResult
     .await;
     match inserted {
         Ok((post_id, notified)) => {
-            notifications::publish(&state, notified).await;
+            notifications::publish(&state.db, state.urls(), &*state.broker, notified).await;
             let post = store::posts::load(&state.db, state.urls(), post_id, Some(author))
                 .await?
                 .ok_or_else(|| ApiError::not_found("post"))?;
-            realtime::publish_post(&state, post.clone());
+            announce(&state, post.clone());
             Ok(post)
         }
         Err(e) => {
@@ -81,6 +80,23 @@ pub async fn delete(state: &AppState, id: PostId, by: UserId) -> ApiResult<()> {
 /// `by` likes a post (idempotent); its author hears of it once, ever.
 pub async fn like(state: &AppState, id: PostId, by: UserId) -> ApiResult<()> {
     let notified = store::posts::like(&state.db, id, by).await?;
-    notifications::publish(state, notified).await;
+    notifications::publish(&state.db, state.urls(), &*state.broker, notified).await;
     Ok(())
+}
+
+/// Sends a just-published post to the connected followers of its author,
+/// from a task of its own so the request that created the post does not
+/// wait. One query lists the followers (an index-only range on
+/// `follows_followers`); the rest is in memory.
+fn announce(state: &AppState, post: Post) {
+    if !state.broker.has_listeners() {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        match store::follows::follower_ids(&state.db, post.author.id).await {
+            Ok(followers) => state.broker.post(&followers, &post),
+            Err(e) => tracing::warn!(error = %e, "could not list followers for a post event"),
+        }
+    });
 }

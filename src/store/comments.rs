@@ -6,8 +6,9 @@ use crate::domain::comment::may_delete;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
 use crate::domain::pagination::{Cursor, Page, PageRequest};
+use crate::domain::NotificationKind;
 use crate::domain::{Comment, MediaUrls, ShortUser, Timestamp};
-use crate::notifications::{insert_notification, NotificationKind};
+use crate::store::notifications::insert_notification;
 use crate::store::{with_db, BeginWrite, Db};
 
 #[derive(sqlx::FromRow)]

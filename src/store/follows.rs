@@ -3,8 +3,9 @@
 use crate::domain::error::ApiResult;
 use crate::domain::ids::{NotificationId, UserId};
 use crate::domain::pagination::{Cursor, Page, PageRequest};
+use crate::domain::NotificationKind;
 use crate::domain::{MediaUrls, ShortUser, Timestamp};
-use crate::notifications::{insert_notification, NotificationKind};
+use crate::store::notifications::insert_notification;
 use crate::store::{with_db, BeginWrite, Db};
 
 /// Makes `follower` follow `followee` (idempotent) with both counters and,

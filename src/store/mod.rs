@@ -12,6 +12,7 @@ pub mod error;
 pub mod feed;
 pub mod follows;
 mod ids;
+pub mod notifications;
 pub mod posts;
 pub mod search;
 mod timestamp;

@@ -5,9 +5,10 @@ use std::collections::HashMap;
 
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::{NotificationId, PostId, UserId};
+use crate::domain::NotificationKind;
 use crate::domain::{text, Media, MediaUrls, Post, ShortUser, Timestamp};
 use crate::media::StoredImage;
-use crate::notifications::{insert_notification, NotificationKind};
+use crate::store::notifications::insert_notification;
 use crate::store::{placeholders, with_db, BeginWrite, Db};
 
 /// A post with its author, as every post list selects it.
@@ -259,7 +260,7 @@ pub async fn delete(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<String>> {
 /// A like on PostgreSQL as one statement (so one round trip and one commit
 /// instead of six): the like, the counter and the author's notification,
 /// each only if the step before it happened. The same as the SQLite
-/// transaction in [`like`] (`streamed` is `notifications::NEXT_SEQ`, in
+/// transaction in [`like`] (`streamed` is `store::notifications::NEXT_SEQ`, in
 /// the terms of the `notifications_once` index so that the index answers
 /// it); likes are the most frequent write.
 /// `$1` post, `$2` liker, `$3` now, `$4` the notification kind.

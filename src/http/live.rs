@@ -1,18 +1,9 @@
-//! Live events over `GET /api/ws`.
-//!
-//! [`Hub`] tracks every live socket; [`publish`](crate::notifications::publish)
-//! and [`publish_post`] are the only ways events enter it, and both run only
-//! after the write that caused the event has committed. The socket protocol
-//! is in [`protocol`], one session's life in [`socket`], its ping and
-//! credential deadline in [`timer`].
+//! `GET /api/ws`: the upgrade to a live event socket (the session itself
+//! lives in `live`).
 
-mod hub;
-mod order;
-pub mod protocol;
-mod socket;
-mod timer;
+use std::sync::Arc;
 
-use axum::extract::ws::{rejection::WebSocketUpgradeRejection, Utf8Bytes, WebSocketUpgrade};
+use axum::extract::ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
@@ -20,62 +11,15 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use hub::{close, Event, Hub, Registration};
-use protocol::ServerMessage;
-
-use crate::auth::Credentials;
 use crate::config::Config;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
-use crate::domain::ids::UserId;
-use crate::domain::Post;
+use crate::http::auth_user::bearer;
 use crate::http::extract::Query;
-use crate::notifications::Notification;
+use crate::live;
 use crate::state::AppState;
-use crate::store;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(connect))
-}
-
-impl Hub {
-    /// Queues a committed notification for every live socket of `recipient`.
-    pub fn send_notification(&self, recipient: UserId, notification: &Notification) {
-        let event = Event::new(
-            Utf8Bytes::from(ServerMessage::Notification { notification }.to_json()),
-            Some(notification.seq),
-        );
-        self.send(recipient, &event);
-    }
-}
-
-/// Sends a just-published post to every connected follower of its author.
-///
-/// Runs in its own task so the request that created the post does not wait.
-/// One query lists the author's followers (an index-only range on
-/// `follows_followers`); the registry lookups are in memory.
-pub fn publish_post(state: &AppState, post: Post) {
-    let state = state.clone();
-    tokio::spawn(async move {
-        if state.hub.connected_users() == 0 {
-            return;
-        }
-        let author = post.author.id;
-        let followers = store::follows::follower_ids(&state.db, author).await;
-        let followers = match followers {
-            Ok(followers) => followers,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not list followers for a post event");
-                return;
-            }
-        };
-        let event = Event::new(
-            Utf8Bytes::from(ServerMessage::Post { post: &post }.to_json()),
-            None,
-        );
-        for follower in followers {
-            state.hub.send(follower, &event);
-        }
-    });
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -133,7 +77,7 @@ async fn connect(
             "this origin may not open a live socket",
         ));
     }
-    let credentials = Credentials::from_headers(&headers, &state.tokens, &state.revoked)?;
+    let credentials = bearer(&headers, &state.verifier)?;
     let upgrade = upgrade?;
     let since = query.since;
     Ok(upgrade
@@ -146,7 +90,9 @@ async fn connect(
         .max_write_buffer_size(64 * 1024)
         .max_message_size(64 * 1024)
         .max_frame_size(64 * 1024)
-        .on_upgrade(move |socket| socket::run(state, socket, credentials, since)))
+        .on_upgrade(move |socket| {
+            live::run(Arc::clone(&state.sockets), socket, credentials, since)
+        }))
 }
 
 /// Browsers always send `Origin` on a WebSocket upgrade; it must be our own

@@ -5,7 +5,7 @@
 //! its session until it expired. Asking the database on every request would
 //! cost a round trip; this costs a hash lookup. A session needs remembering
 //! only while a token issued before its revocation can still be accepted
-//! ([`TokenKeys::accepted_for`](super::TokenKeys::accepted_for)), so entries
+//! (`TokenKeys::accepted_for`), so entries
 //! expire then, and expired ones are swept whenever a revocation is recorded.
 
 use std::collections::VecDeque;
@@ -14,9 +14,8 @@ use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
 
-use crate::domain::ids::{SessionId, UserId};
+use crate::domain::ids::SessionId;
 use crate::domain::Timestamp;
-use crate::realtime::{close, Hub};
 
 /// Cheap to clone: one `Arc` around the list.
 #[derive(Clone)]
@@ -110,18 +109,6 @@ impl RevokedSessions {
             .or_insert(until);
         order.push_back((until, session));
     }
-}
-
-/// Ends a session in this process: its access tokens are refused from now on
-/// and its live sockets close with 4401. Sign-out and refresh-token reuse
-/// both come through here, after the database has recorded the revocation.
-///
-/// The list is written before the sockets are closed: a socket that
-/// registers concurrently checks the list after registering, so it is either
-/// closed here or refused there.
-pub fn revoke_session(revoked: &RevokedSessions, hub: &Hub, user: UserId, session: SessionId) {
-    revoked.revoke(session);
-    hub.close_session(user, session, close::UNAUTHORIZED);
 }
 
 #[cfg(test)]

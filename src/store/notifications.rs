@@ -1,74 +1,24 @@
-//! Notifications: stored inside the transaction of the action that causes
-//! them, delivered live once that transaction has committed.
+//! Stored notifications: written inside the transaction of the action that
+//! causes them, read by id, by page, and by `seq` range.
 //!
 //! Every place that creates a notification uses [`insert_notification!`]
 //! inside its transaction (a like on PostgreSQL does the same inside its
-//! single statement) and then calls [`publish`] with the new ids after the
-//! commit; `publish` is the single seam to the real-time hub, so a client
-//! never hears of something that was rolled back.
+//! single statement) and hands the new ids, after the commit, to
+//! `services::notifications::publish`, so a client never hears of
+//! something that was rolled back.
 //!
 //! Each recipient's notifications are numbered by `seq` in commit order:
 //! the insert first bumps the recipient's row in `notification_streams`,
 //! whose lock (held to the commit) makes that recipient's writers commit
 //! one after the other. Live sockets deliver in `seq` order and clients
-//! reconnect with the last `seq` they saw (see `realtime`).
-
-use serde::Serialize;
-use utoipa::ToSchema;
+//! reconnect with the last `seq` they saw (see `live`).
 
 use crate::domain::error::ApiResult;
 use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
+use crate::domain::notification::{Notification, NotificationKind};
+use crate::domain::pagination::{Cursor, Page, PageRequest};
 use crate::domain::{MediaUrls, ShortUser, Timestamp};
-use crate::state::AppState;
-use crate::store::with_db;
-use crate::store::{placeholders, Db};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum NotificationKind {
-    Like,
-    Comment,
-    Follow,
-    Mention,
-}
-
-impl NotificationKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Like => "like",
-            Self::Comment => "comment",
-            Self::Follow => "follow",
-            Self::Mention => "mention",
-        }
-    }
-
-    fn from_db(text: &str) -> Option<Self> {
-        Some(match text {
-            "like" => Self::Like,
-            "comment" => Self::Comment,
-            "follow" => Self::Follow,
-            "mention" => Self::Mention,
-            _ => return None,
-        })
-    }
-}
-
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Notification {
-    pub id: NotificationId,
-    /// The notification's position in its recipient's stream: for one
-    /// recipient, a notification that commits later has a larger `seq`.
-    /// Numbers may be skipped, never reused.
-    pub seq: i64,
-    pub kind: NotificationKind,
-    pub actor: ShortUser,
-    pub post_id: Option<PostId>,
-    pub comment_id: Option<CommentId>,
-    pub created_at: Timestamp,
-    pub read: bool,
-    /// The thumbnail of the post concerned, for display next to the text.
-    pub post_thumbnail_url: Option<String>,
-}
+use crate::store::{placeholders, with_db, Db};
 
 /// Stores a notification in the caller's open transaction `$tx` and
 /// evaluates to a future of `Result<Option<NotificationId>, sqlx::Error>`:
@@ -87,7 +37,7 @@ macro_rules! insert_notification {
         async {
             let (recipient, actor, kind, post, comment) =
                 ($recipient, $actor, $kind, $post, $comment);
-            let seq: Option<i64> = sqlx::query_scalar($crate::notifications::NEXT_SEQ)
+            let seq: Option<i64> = sqlx::query_scalar($crate::store::notifications::NEXT_SEQ)
                 .bind(recipient)
                 .bind(actor)
                 .bind(kind.as_str())
@@ -135,7 +85,7 @@ pub(crate) const NEXT_SEQ: &str = "
     RETURNING last_seq";
 
 /// The last `seq` handed out to `user` (0 before their first notification).
-pub(crate) async fn latest_seq(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
+pub async fn latest_seq(db: &Db, user: UserId) -> ApiResult<i64> {
     let latest: Option<i64> = with_db!(db, pool, {
         sqlx::query_scalar("SELECT last_seq FROM notification_streams WHERE user_id = $1")
             .bind(user)
@@ -146,10 +96,10 @@ pub(crate) async fn latest_seq(db: &Db, user: UserId) -> Result<i64, sqlx::Error
 }
 
 #[derive(sqlx::FromRow)]
-pub(crate) struct NotificationRow {
+struct NotificationRow {
     id: NotificationId,
     seq: i64,
-    pub(crate) recipient_id: UserId,
+    recipient_id: UserId,
     kind: String,
     post_id: Option<PostId>,
     comment_id: Option<CommentId>,
@@ -163,11 +113,12 @@ pub(crate) struct NotificationRow {
 }
 
 impl NotificationRow {
-    pub(crate) fn into_notification(self, urls: &dyn MediaUrls) -> Option<Notification> {
+    /// `None` for a kind this build does not know (a newer server wrote it).
+    fn into_notification(self, urls: &dyn MediaUrls) -> Option<Notification> {
         Some(Notification {
             id: self.id,
             seq: self.seq,
-            kind: NotificationKind::from_db(&self.kind)?,
+            kind: NotificationKind::parse(&self.kind)?,
             actor: ShortUser::new(
                 self.actor_id,
                 self.actor_username,
@@ -195,10 +146,13 @@ macro_rules! notification_select {
          FROM notifications n JOIN users a ON a.id = n.actor_id"
     };
 }
-pub(crate) use notification_select;
 
-/// Loads notifications by id, in id order.
-pub(crate) async fn load(db: &Db, ids: &[NotificationId]) -> ApiResult<Vec<NotificationRow>> {
+/// Loads notifications by id, each with its recipient, in id order.
+pub async fn by_ids(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    ids: &[NotificationId],
+) -> ApiResult<Vec<(UserId, Notification)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -207,32 +161,105 @@ pub(crate) async fn load(db: &Db, ids: &[NotificationId]) -> ApiResult<Vec<Notif
         notification_select!(),
         placeholders(1, ids.len())
     );
-    Ok(with_db!(db, pool, {
+    let rows: Vec<NotificationRow> = with_db!(db, pool, {
         let mut query = sqlx::query_as::<_, NotificationRow>(&sql);
         for id in ids {
             query = query.bind(*id);
         }
         query.fetch_all(pool).await?
+    });
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let recipient = row.recipient_id;
+            row.into_notification(urls).map(|n| (recipient, n))
+        })
+        .collect())
+}
+
+/// A page of `recipient`'s notifications, newest first. Ids only grow, so
+/// the id alone orders them; served by notifications_recipient
+/// (recipient_id, id).
+pub async fn page(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    recipient: UserId,
+    page: &PageRequest,
+) -> ApiResult<Page<Notification>> {
+    let before = page.before();
+    let rows: Vec<NotificationRow> = with_db!(db, pool, {
+        sqlx::query_as(concat!(
+            notification_select!(),
+            " WHERE n.recipient_id = $1 AND n.id < $2 ORDER BY n.id DESC LIMIT $3"
+        ))
+        .bind(recipient)
+        .bind(before.id)
+        .bind(page.fetch_limit())
+        .fetch_all(pool)
+        .await?
+    });
+    let notifications: Vec<Notification> = rows
+        .into_iter()
+        .filter_map(|row| row.into_notification(urls))
+        .collect();
+    Ok(Page::from_rows(notifications, page, |n| Cursor {
+        at: n.created_at,
+        id: n.id.0,
     }))
 }
 
-/// Delivers notifications that have just been committed to every live
-/// session of their recipients. Never fails the request that caused them:
-/// the notifications are stored, and a client that misses the live event
-/// catches up with `since` or over REST.
-pub async fn publish(state: &AppState, ids: Vec<NotificationId>) {
-    if ids.is_empty() {
-        return;
-    }
-    match load(&state.db, &ids).await {
-        Ok(rows) => {
-            for row in rows {
-                let recipient = row.recipient_id;
-                if let Some(notification) = row.into_notification(state.urls()) {
-                    state.hub.send_notification(recipient, &notification);
-                }
-            }
-        }
-        Err(e) => tracing::warn!(error = %e, "could not load notifications for live delivery"),
-    }
+/// `recipient`'s notifications with `after < seq <= up_to`, in `seq` order,
+/// at most `limit` of them. Served by the unique (recipient_id, seq) index.
+pub async fn in_stream(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    recipient: UserId,
+    after: i64,
+    up_to: i64,
+    limit: i64,
+) -> ApiResult<Vec<Notification>> {
+    let rows: Vec<NotificationRow> = with_db!(db, pool, {
+        sqlx::query_as(concat!(
+            notification_select!(),
+            " WHERE n.recipient_id = $1 AND n.seq > $2 AND n.seq <= $3 ORDER BY n.seq LIMIT $4"
+        ))
+        .bind(recipient)
+        .bind(after)
+        .bind(up_to)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| row.into_notification(urls))
+        .collect())
+}
+
+/// How many of `recipient`'s notifications are unread; served by the
+/// partial index notifications_unread.
+pub async fn unread_count(db: &Db, recipient: UserId) -> ApiResult<i64> {
+    Ok(with_db!(db, pool, {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND NOT read",
+        )
+        .bind(recipient)
+        .fetch_one(pool)
+        .await?
+    }))
+}
+
+/// Marks `recipient`'s notifications up to id `up_to` read.
+pub async fn mark_read(db: &Db, recipient: UserId, up_to: i64) -> ApiResult<()> {
+    with_db!(db, pool, {
+        sqlx::query(
+            "UPDATE notifications SET read = TRUE WHERE recipient_id = $1 AND id <= $2 AND NOT read",
+        )
+        .bind(recipient)
+        .bind(up_to)
+        .execute(pool)
+        .await
+        .map(drop)?
+    });
+    Ok(())
 }

@@ -1,20 +1,23 @@
 //! One WebSocket session: authenticate, register, replay, then relay events.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::future::BoxFuture;
 use tokio::time::{sleep, Sleep};
 
-use super::hub::{close, Event, Registration};
+use super::hub::{close, Event, Hub, Registration};
 use super::order::{Gap, Order, Verdict};
 use super::protocol::{ClientMessage, ServerMessage};
+use super::revoked::RevokedSessions;
 use super::timer::{Due, SocketTimer};
-use crate::auth::{AuthUser, Credentials};
+use crate::domain::auth::VerifyToken;
+use crate::domain::auth::{AuthUser, Credentials};
+use crate::domain::error::ApiError;
 use crate::domain::ids::UserId;
-use crate::notifications::{self, notification_select, NotificationRow};
-use crate::state::AppState;
-use crate::store::with_db;
+use crate::domain::Notification;
 
 /// Largest client message accepted; ours are tiny.
 pub const MAX_CLIENT_MESSAGE: usize = 4096;
@@ -26,6 +29,34 @@ pub const REPLAY_LIMIT: i64 = 500;
 /// a `seq` missing this long is usually one that will never exist.
 const HOLD_FOR: Duration = Duration::from_millis(40);
 
+/// What a live session needs from the rest of the server.
+pub struct Context {
+    pub hub: Hub,
+    pub revoked: RevokedSessions,
+    pub verifier: Arc<dyn VerifyToken>,
+    pub backlog: Arc<dyn Backlog>,
+    /// How long a socket may take to authenticate.
+    pub auth_timeout: Duration,
+    /// How often a socket is pinged; one missed pong drops it.
+    pub ping_interval: Duration,
+}
+
+/// The stored notification streams a socket starts from and fills gaps from.
+pub trait Backlog: Send + Sync {
+    /// The last `seq` handed out to `user` (0 before their first notification).
+    fn latest_seq(&self, user: UserId) -> BoxFuture<'_, Result<i64, ApiError>>;
+
+    /// `user`'s stored notifications with `after < seq <= up_to`, in `seq`
+    /// order, at most `limit` of them.
+    fn between(
+        &self,
+        user: UserId,
+        after: i64,
+        up_to: i64,
+        limit: i64,
+    ) -> BoxFuture<'_, Result<Vec<Notification>, ApiError>>;
+}
+
 /// Why a session ended, as a close frame (or none when the peer vanished).
 type Ending = Option<(u16, &'static str)>;
 
@@ -33,7 +64,7 @@ type Ending = Option<(u16, &'static str)>;
 const REFUSED_TOKEN: &str = "invalid, expired, signed-out or foreign token";
 
 pub async fn run(
-    state: AppState,
+    ctx: Arc<Context>,
     mut socket: WebSocket,
     credentials: Option<Credentials>,
     since: Option<i64>,
@@ -43,7 +74,7 @@ pub async fn run(
         // Boxed, like the replay in `serve`: a task is as large as its largest
         // state, and these short-lived ones would otherwise make every idle
         // session pay for them.
-        None => match Box::pin(authenticate(&state, &mut socket)).await {
+        None => match Box::pin(authenticate(&ctx, &mut socket)).await {
             Ok(authenticated) => authenticated,
             Err(ending) => return finish(socket, ending).await,
         },
@@ -52,8 +83,8 @@ pub async fn run(
     // Register before reading the store: whatever commits from now on is
     // either in the replay below or arrives through the queue.
     let user = credentials.user;
-    let mut registration = state.hub.register(user.id, user.session);
-    let ending = match serve(&state, &mut socket, &mut registration, credentials, since).await {
+    let mut registration = ctx.hub.register(user.id, user.session);
+    let ending = match serve(&ctx, &mut socket, &mut registration, credentials, since).await {
         Ok(()) => None,
         Err(ending) => ending,
     };
@@ -63,10 +94,10 @@ pub async fn run(
 
 /// Waits for `{"type":"auth"}` within the configured time.
 async fn authenticate(
-    state: &AppState,
+    ctx: &Context,
     socket: &mut WebSocket,
 ) -> Result<(Credentials, Option<i64>), Ending> {
-    let deadline = tokio::time::sleep(state.config.ws_auth_timeout);
+    let deadline = tokio::time::sleep(ctx.auth_timeout);
     tokio::pin!(deadline);
     loop {
         let message = tokio::select! {
@@ -86,7 +117,7 @@ async fn authenticate(
         }
         match serde_json::from_str::<ClientMessage>(&text) {
             Ok(ClientMessage::Auth { token, since }) => {
-                return match Credentials::verify(&state.tokens, &state.revoked, &token) {
+                return match ctx.verifier.verify(&token) {
                     Some(credentials) => Ok((credentials, since)),
                     None => Err(Some((close::UNAUTHORIZED, REFUSED_TOKEN))),
                 };
@@ -104,7 +135,7 @@ async fn authenticate(
 }
 
 async fn serve(
-    state: &AppState,
+    ctx: &Context,
     socket: &mut WebSocket,
     registration: &mut Registration,
     credentials: Credentials,
@@ -113,16 +144,16 @@ async fn serve(
     let user = credentials.user;
     // A revocation between the token check and the registration found no
     // socket to close, but it is on the list by now.
-    if state.revoked.is_revoked(user.session) {
+    if ctx.revoked.is_revoked(user.session) {
         return Err(Some((close::UNAUTHORIZED, REFUSED_TOKEN)));
     }
     send_text(socket, ServerMessage::Ready { user_id: user.id }.to_json()).await?;
-    let delivered = Box::pin(start(state, socket, user.id, since)).await?;
+    let delivered = Box::pin(start(ctx, socket, user.id, since)).await?;
     let mut order = Order::new(delivered);
     // Armed only while a notification is held (see `order`).
     let mut hold: Option<Pin<Box<Sleep>>> = None;
 
-    let mut timer = SocketTimer::new(state.config.ws_ping_interval, credentials.valid_until);
+    let mut timer = SocketTimer::new(ctx.ping_interval, credentials.valid_until);
     let mut awaiting_pong = false;
 
     loop {
@@ -135,7 +166,7 @@ async fn serve(
                     return Err(Some((close::GOING_AWAY, "server shutting down")));
                 };
                 match event.seq() {
-                    Some(seq) => relay(state, socket, user.id, &mut order, seq, event).await?,
+                    Some(seq) => relay(ctx, socket, user.id, &mut order, seq, event).await?,
                     None => send(socket, Message::Text(event.text().clone())).await?,
                 }
                 if !order.is_holding() {
@@ -147,14 +178,14 @@ async fn serve(
             () = expiry(&mut hold) => {
                 hold = None;
                 if let Some(gap) = order.gap() {
-                    settle(state, socket, user.id, &mut order, gap).await?;
+                    settle(ctx, socket, user.id, &mut order, gap).await?;
                 }
             }
             message = socket.recv() => {
                 awaiting_pong = false;
                 match message {
                     Some(Ok(Message::Text(text))) => {
-                        if let Some(renewed) = answer(state, socket, user, &text).await? {
+                        if let Some(renewed) = answer(ctx, socket, user, &text).await? {
                             timer.renew(renewed.valid_until);
                         }
                     }
@@ -187,21 +218,19 @@ async fn serve(
 /// queue; with `since`, after the stored notifications past `since` are
 /// replayed (a `since` beyond the latest counts as the latest).
 async fn start(
-    state: &AppState,
+    ctx: &Context,
     socket: &mut WebSocket,
     user: UserId,
     since: Option<i64>,
 ) -> Result<i64, Ending> {
-    let latest = notifications::latest_seq(&state.db, user)
-        .await
-        .map_err(load_failed)?;
+    let latest = ctx.backlog.latest_seq(user).await.map_err(load_failed)?;
     match since {
         Some(after) if after < latest => {
             let gap = Gap {
                 after,
                 up_to: latest,
             };
-            catch_up(state, socket, user, gap).await
+            catch_up(ctx, socket, user, gap).await
         }
         _ => Ok(latest),
     }
@@ -209,7 +238,7 @@ async fn start(
 
 /// Sends a live notification in its place in the stream.
 async fn relay(
-    state: &AppState,
+    ctx: &Context,
     socket: &mut WebSocket,
     user: UserId,
     order: &mut Order<Event>,
@@ -225,21 +254,21 @@ async fn relay(
             }
             Ok(())
         }
-        Verdict::Fetch(gap) => settle(state, socket, user, order, gap).await,
+        Verdict::Fetch(gap) => settle(ctx, socket, user, order, gap).await,
     }
 }
 
 /// Sends what the store has of `gap`, in place of whatever was held of it:
 /// a `seq` of the gap that is not stored by now never will be.
 async fn settle(
-    state: &AppState,
+    ctx: &Context,
     socket: &mut WebSocket,
     user: UserId,
     order: &mut Order<Event>,
     gap: Gap,
 ) -> Result<(), Ending> {
     // Boxed, like the start: its state is large and rarely needed.
-    let up_to = Box::pin(catch_up(state, socket, user, gap)).await?;
+    let up_to = Box::pin(catch_up(ctx, socket, user, gap)).await?;
     order.caught_up(up_to);
     Ok(())
 }
@@ -256,44 +285,33 @@ async fn expiry(hold: &mut Option<Pin<Box<Sleep>>>) {
 /// `seq` the stream then stands at: the end of the gap, or, when more are
 /// stored there than a replay sends, the latest `seq` announced by `resync`.
 async fn catch_up(
-    state: &AppState,
+    ctx: &Context,
     socket: &mut WebSocket,
     user: UserId,
     gap: Gap,
 ) -> Result<i64, Ending> {
-    let loaded: Result<Vec<NotificationRow>, sqlx::Error> = with_db!(&state.db, pool, {
-        sqlx::query_as(concat!(
-            notification_select!(),
-            " WHERE n.recipient_id = $1 AND n.seq > $2 AND n.seq <= $3 ORDER BY n.seq LIMIT $4"
-        ))
-        .bind(user)
-        .bind(gap.after)
-        .bind(gap.up_to)
-        .bind(REPLAY_LIMIT + 1)
-        .fetch_all(pool)
+    let notifications = ctx
+        .backlog
+        .between(user, gap.after, gap.up_to, REPLAY_LIMIT + 1)
         .await
-    });
-    let rows = loaded.map_err(load_failed)?;
+        .map_err(load_failed)?;
 
-    if rows.len() as i64 > REPLAY_LIMIT {
-        let latest_seq = notifications::latest_seq(&state.db, user)
-            .await
-            .map_err(load_failed)?;
+    if notifications.len() as i64 > REPLAY_LIMIT {
+        let latest_seq = ctx.backlog.latest_seq(user).await.map_err(load_failed)?;
         send_text(socket, ServerMessage::Resync { latest_seq }.to_json()).await?;
         return Ok(latest_seq);
     }
-    for row in rows {
-        if let Some(notification) = row.into_notification(state.urls()) {
-            let message = ServerMessage::Notification {
-                notification: &notification,
-            };
-            send_text(socket, message.to_json()).await?;
-        }
+    for notification in &notifications {
+        send_text(
+            socket,
+            ServerMessage::Notification { notification }.to_json(),
+        )
+        .await?;
     }
     Ok(gap.up_to)
 }
 
-fn load_failed(e: sqlx::Error) -> Ending {
+fn load_failed(e: ApiError) -> Ending {
     tracing::warn!(error = %e, "could not load missed notifications");
     Some((1011, "could not load missed notifications"))
 }
@@ -301,7 +319,7 @@ fn load_failed(e: sqlx::Error) -> Ending {
 /// Answers one client message after authentication; returns the fresh
 /// credentials an `auth` message brought.
 async fn answer(
-    state: &AppState,
+    ctx: &Context,
     socket: &mut WebSocket,
     user: AuthUser,
     text: &str,
@@ -312,7 +330,7 @@ async fn answer(
     let reply = match serde_json::from_str::<ClientMessage>(text) {
         Ok(ClientMessage::Ping) => ServerMessage::Pong,
         Ok(ClientMessage::Auth { token, .. }) => {
-            return renew(state, user, &token).map(Some);
+            return renew(ctx, user, &token).map(Some);
         }
         Err(e) => ServerMessage::error(
             "invalid_message",
@@ -324,8 +342,9 @@ async fn answer(
 
 /// Checks a token sent on an open socket: it must verify and belong to the
 /// socket's own user and session, or the socket closes.
-fn renew(state: &AppState, user: AuthUser, token: &str) -> Result<Credentials, Ending> {
-    Credentials::verify(&state.tokens, &state.revoked, token)
+fn renew(ctx: &Context, user: AuthUser, token: &str) -> Result<Credentials, Ending> {
+    ctx.verifier
+        .verify(token)
         .filter(|fresh| fresh.user.id == user.id && fresh.user.session == user.session)
         .ok_or(Some((close::UNAUTHORIZED, REFUSED_TOKEN)))
 }

@@ -5,8 +5,8 @@ use utoipa::ToSchema;
 
 use crate::domain::error::ErrorDetail;
 use crate::domain::ids::UserId;
+use crate::domain::Notification;
 use crate::domain::Post;
-use crate::notifications::Notification;
 
 /// Server to client.
 #[derive(Serialize, ToSchema)]
