@@ -9,8 +9,6 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 
-use crate::limits::{Rate, Settings};
-
 /// The whole configuration of one server process.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -42,7 +40,7 @@ pub struct Config {
     /// Events that may wait for one live socket before it counts as too slow.
     pub ws_queue_capacity: usize,
     /// The abuse limits; `None` when `RATE_LIMITS=off` (load tests, benchmarks).
-    pub rate_limits: Option<Settings>,
+    pub rate_limits: Option<RateLimits>,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Requests handled at once; the excess is answered 503 at once.
@@ -188,11 +186,11 @@ where
 }
 
 /// `RATE_LIMITS` switches the limits; the other variables tune them.
-fn rate_limits(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<Settings>> {
+fn rate_limits(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<RateLimits>> {
     if !switch(var, "RATE_LIMITS", true)? {
         return Ok(None);
     }
-    let defaults = Settings::default();
+    let defaults = RateLimits::default();
     let rate = |key: &str, default: Rate| match var(key) {
         None => Ok(default),
         Some(raw) => parse_rate(&raw).with_context(|| {
@@ -203,7 +201,7 @@ fn rate_limits(var: &impl Fn(&str) -> Option<String>) -> anyhow::Result<Option<S
     if failed_logins == 0 {
         bail!("LOGIN_FAILURE_LIMIT must be at least 1");
     }
-    Ok(Some(Settings {
+    Ok(Some(RateLimits {
         auth_per_ip: rate("AUTH_RATE_LIMIT", defaults.auth_per_ip)?,
         writes_per_user: rate("WRITE_RATE_LIMIT", defaults.writes_per_user)?,
         failed_logins,
@@ -263,6 +261,52 @@ fn parse_duration(s: &str) -> Option<Duration> {
     Some(Duration::from_secs(seconds))
 }
 
+/// A token bucket: `burst` requests at once, refilled at `per_second`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rate {
+    pub burst: f64,
+    pub per_second: f64,
+}
+
+impl Rate {
+    /// How long an untouched bucket takes to fill up again.
+    pub fn refill_time(self) -> Duration {
+        Duration::from_secs_f64(self.burst / self.per_second)
+    }
+}
+
+/// The limit values; every one is configurable (see the README).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateLimits {
+    /// Sign-up, sign-in and refresh, per client address.
+    pub auth_per_ip: Rate,
+    /// Posts, comments, likes and follows, per account.
+    pub writes_per_user: Rate,
+    /// Failed sign-ins allowed per account within `failed_login_window`.
+    pub failed_logins: u32,
+    pub failed_login_window: Duration,
+}
+
+impl Default for RateLimits {
+    /// Limits no person reaches but a script does: 30 sign-ins at once then
+    /// one every 2 s per address; 120 writes at once then 2 a second per
+    /// account; 10 failed sign-ins per account in 15 minutes.
+    fn default() -> Self {
+        Self {
+            auth_per_ip: Rate {
+                burst: 30.0,
+                per_second: 0.5,
+            },
+            writes_per_user: Rate {
+                burst: 120.0,
+                per_second: 2.0,
+            },
+            failed_logins: 10,
+            failed_login_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -312,7 +356,10 @@ mod tests {
 
     #[test]
     fn rate_limits_are_on_by_default_and_tunable() {
-        assert_eq!(config(&[]).unwrap().rate_limits, Some(Settings::default()));
+        assert_eq!(
+            config(&[]).unwrap().rate_limits,
+            Some(RateLimits::default())
+        );
         assert_eq!(config(&[("RATE_LIMITS", "off")]).unwrap().rate_limits, None);
         let tuned = config(&[
             ("AUTH_RATE_LIMIT", "5,10s"),

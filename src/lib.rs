@@ -8,11 +8,9 @@
 pub mod config;
 pub mod domain;
 pub mod http;
-pub mod limits;
 pub mod live;
 pub mod media;
 pub mod services;
-pub mod state;
 pub mod store;
 
 use std::future::Future;
@@ -25,8 +23,8 @@ use tokio::net::TcpListener;
 use tokio::time::Instant;
 
 pub use config::Config;
+use http::state::{AppState, Shared};
 use services::auth;
-use state::{AppState, Shared};
 
 /// A built application: its router and the state behind it.
 pub struct App {
@@ -87,7 +85,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         broker: Arc::new(live::InProcess::new(hub.clone(), revoked)),
         hub,
         sockets,
-        limits: limits::Limits::new(config.rate_limits),
+        limits: http::limits::Limits::new(config.rate_limits),
         metrics: http::metrics::Metrics::default(),
         tasks: tokio_util::task::TaskTracker::new(),
         db,

@@ -11,7 +11,8 @@ use axum::http::{header, Request, StatusCode};
 use image::codecs::gif::GifEncoder;
 use image::{Delay, DynamicImage, Frame, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use shutterbug::domain::error::ApiError;
-use shutterbug::media::{uploads_service, LocalDisk, MediaStore, StoredImage};
+use shutterbug::http::uploads::uploads_service;
+use shutterbug::media::{LocalDisk, MediaStore, StoredImage};
 use tower::ServiceExt;
 
 mod common;

@@ -11,15 +11,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields::{self, Email, NewPassword, Username};
 use crate::domain::ids::UserId;
-use crate::domain::Timestamp;
 use crate::domain::User;
 use crate::http::extract::Json;
-use crate::limits::ClientIp;
+use crate::http::limits::ClientIp;
+use crate::http::state::AppState;
 use crate::services::auth::{IssuedSession, RefreshOutcome};
-use crate::state::AppState;
-use crate::store::error::is_unique_violation;
-use crate::store::users;
-use crate::store::with_db;
+use crate::store::users::{self, Taken};
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -117,16 +114,8 @@ async fn register(
 
     // Cheap check first, so a taken name costs no bcrypt round; the unique
     // constraints below still settle races.
-    let (name_taken, email_taken): (bool, bool) = with_db!(&state.db, pool, {
-        sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE username = $1),
-                    EXISTS (SELECT 1 FROM users WHERE email = $2)",
-        )
-        .bind(username.as_str())
-        .bind(email.as_str())
-        .fetch_one(pool)
-        .await?
-    });
+    let (name_taken, email_taken) =
+        users::names_taken(&state.db, &username, email.as_str()).await?;
     if name_taken {
         return Err(username_taken());
     }
@@ -135,24 +124,18 @@ async fn register(
     }
 
     let password_hash = state.passwords.hash(password).await?;
-    let inserted: Result<UserId, sqlx::Error> = with_db!(&state.db, pool, {
-        sqlx::query_scalar(
-            "INSERT INTO users (username, email, password_hash, display_name, created_at)
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(username.as_str())
-        .bind(email.as_str())
-        .bind(&password_hash)
-        .bind(&display_name)
-        .bind(Timestamp::now())
-        .fetch_one(pool)
-        .await
-    });
-    let user_id = match inserted {
+    let created = users::create(
+        &state.db,
+        &username,
+        email.as_str(),
+        &password_hash,
+        &display_name,
+    )
+    .await?;
+    let user_id = match created {
         Ok(id) => id,
-        Err(e) if is_unique_violation(&e, "username") => return Err(username_taken()),
-        Err(e) if is_unique_violation(&e, "email") => return Err(email_taken_error()),
-        Err(e) => return Err(e.into()),
+        Err(Taken::Username) => return Err(username_taken()),
+        Err(Taken::Email) => return Err(email_taken_error()),
     };
 
     let session = state.sessions.open(user_id).await?;
@@ -197,12 +180,7 @@ async fn login(
     let account: Option<(UserId, String)> = if login.chars().any(char::is_control) {
         None
     } else {
-        with_db!(&state.db, pool, {
-            sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1 OR email = $1")
-                .bind(&login)
-                .fetch_optional(pool)
-                .await?
-        })
+        users::password_hash_by_login(&state.db, &login).await?
     };
     // Failures count against the account (or, for unknown logins, the name
     // tried), whichever address they come from.

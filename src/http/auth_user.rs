@@ -9,7 +9,7 @@ use axum::http::HeaderMap;
 use crate::domain::auth::{AuthUser, Credentials, VerifyToken};
 use crate::domain::error::ApiError;
 use crate::domain::ids::UserId;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// Reads and checks `Authorization: Bearer <token>`, if there is one.
 pub fn bearer(

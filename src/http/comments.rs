@@ -14,8 +14,8 @@ use crate::domain::ids::{CommentId, PostId};
 use crate::domain::pagination::{Page, PageQuery};
 use crate::domain::Comment;
 use crate::http::extract::{Json, Path, Query};
+use crate::http::state::AppState;
 use crate::services::comments;
-use crate::state::AppState;
 use crate::store;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -90,7 +90,7 @@ async fn add_comment(
     if body.is_empty() {
         return Err(ApiError::invalid("body", "must not be empty"));
     }
-    let comment = comments::add(&state, post, me.id, body).await?;
+    let comment = comments::add(&state.services(), post, me.id, body).await?;
     Ok((StatusCode::CREATED, Json(comment)))
 }
 

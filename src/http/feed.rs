@@ -9,8 +9,8 @@ use crate::domain::pagination::{Page, PageQuery};
 use crate::domain::{text, Post};
 use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Path, Query};
+use crate::http::state::AppState;
 use crate::http::users;
-use crate::state::AppState;
 use crate::store::feed;
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -9,9 +9,9 @@ use crate::domain::ids::UserId;
 use crate::domain::pagination::{Page, PageQuery};
 use crate::domain::{ShortUser, User};
 use crate::http::extract::{Json, Path, Query};
+use crate::http::state::AppState;
 use crate::http::users;
 use crate::services::follows;
-use crate::state::AppState;
 use crate::store;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -50,7 +50,7 @@ async fn follow(
 ) -> ApiResult<Json<User>> {
     state.limits.write(me.id)?;
     let target = users::id_by_username(&state.db, &username).await?;
-    follows::follow(&state, me.id, target).await?;
+    follows::follow(&state.services(), me.id, target).await?;
     profile(&state, target, me.id).await
 }
 

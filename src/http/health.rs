@@ -7,7 +7,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::extract::Json;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(health))

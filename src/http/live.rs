@@ -15,8 +15,8 @@ use crate::config::Config;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::auth_user::bearer;
 use crate::http::extract::Query;
+use crate::http::state::AppState;
 use crate::live;
-use crate::state::AppState;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(connect))

@@ -13,8 +13,8 @@ use crate::domain::fields;
 use crate::domain::User;
 use crate::http::extract::{Json, Multipart};
 use crate::http::posts::multipart_error;
+use crate::http::state::AppState;
 use crate::services::accounts;
-use crate::state::AppState;
 use crate::store::users;
 
 pub fn routes(max_image_bytes: usize) -> OpenApiRouter<AppState> {

@@ -11,7 +11,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use dashmap::DashMap;
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::Db;
 
 /// Upper bounds of the latency buckets, in seconds.

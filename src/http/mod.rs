@@ -9,12 +9,15 @@ pub mod extract;
 pub mod feed;
 pub mod follows;
 pub mod health;
+pub mod limits;
 pub mod live;
 pub mod me;
 pub mod metrics;
 pub mod notifications;
 pub mod posts;
 pub mod search;
+pub mod state;
+pub mod uploads;
 pub mod users;
 pub mod web;
 
@@ -38,7 +41,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::config::Config;
 use crate::domain::error::{ErrorBody, ErrorDetail};
 use crate::http::error::error_response;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -125,10 +128,7 @@ pub fn router(state: AppState) -> Router {
     let timeout = config.request_timeout;
     Router::new()
         .merge(api)
-        .nest_service(
-            "/uploads",
-            crate::media::uploads_service(&config.upload_dir),
-        )
+        .nest_service("/uploads", uploads::uploads_service(&config.upload_dir))
         .fallback_service(web::front_end(config.static_dir.as_deref()))
         // JSON bodies are small; the upload routes set their own limits.
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

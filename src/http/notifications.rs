@@ -12,7 +12,7 @@ use crate::domain::fields;
 use crate::domain::pagination::{Page, PageQuery};
 use crate::domain::Notification;
 use crate::http::extract::{Json, Query};
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::notifications;
 
 pub fn routes() -> OpenApiRouter<AppState> {

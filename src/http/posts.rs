@@ -16,8 +16,8 @@ use crate::domain::text;
 use crate::domain::Post;
 use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Multipart, Path};
+use crate::http::state::AppState;
 use crate::services::posts::{self, NewPost};
-use crate::state::AppState;
 use crate::store;
 
 pub fn routes(max_image_bytes: usize) -> OpenApiRouter<AppState> {
@@ -166,7 +166,7 @@ async fn create_post(
     // A client that hangs up now must not cancel us between writing files
     // and committing (which would leave files no row points at).
     let post = state
-        .finish_detached(posts::publish(state.clone(), me.id, upload))
+        .finish_detached(posts::publish(state.services(), me.id, upload))
         .await?;
     Ok((StatusCode::CREATED, Json(post)))
 }
@@ -211,7 +211,7 @@ async fn delete_post(
     me: AuthUser,
     Path(id): Path<PostId>,
 ) -> ApiResult<StatusCode> {
-    posts::delete(&state, id, me.id).await?;
+    posts::delete(&state.services(), id, me.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -235,7 +235,7 @@ async fn like(
     Path(id): Path<PostId>,
 ) -> ApiResult<Json<Post>> {
     state.limits.write(me.id)?;
-    posts::like(&state, id, me.id).await?;
+    posts::like(&state.services(), id, me.id).await?;
     Ok(Json(load_existing(&state, id, Some(me.id)).await?))
 }
 

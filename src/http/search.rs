@@ -10,7 +10,7 @@ use crate::domain::auth::AuthUser;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::{HashtagCount, ShortUser};
 use crate::http::extract::{Json, Query};
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::search;
 
 const MAX_QUERY_CHARS: usize = 100;

@@ -10,7 +10,7 @@ use crate::domain::ids::UserId;
 use crate::domain::User;
 use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Path};
-use crate::state::AppState;
+use crate::http::state::AppState;
 use crate::store::{users, Db};
 
 pub fn routes() -> OpenApiRouter<AppState> {

@@ -9,7 +9,6 @@
 
 mod blob;
 mod process;
-mod serve;
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -19,10 +18,10 @@ use bytes::Bytes;
 use tokio::sync::Semaphore;
 
 use crate::domain::error::ApiError;
+pub use crate::domain::media::StoredImage;
 
 pub use blob::{BlobStore, LocalDisk};
 pub use process::{DISPLAY_MAX_SIDE, MAX_PIXELS, MAX_SIDE, SQUARE_SIDE};
-pub use serve::uploads_service;
 
 /// Checks, converts and stores uploaded images. Cheap to clone.
 #[derive(Clone)]
@@ -32,24 +31,6 @@ pub struct MediaStore {
     /// One permit per core: decoding is CPU-bound, and more concurrent work
     /// would only queue on the blocking pool while holding its memory.
     cpu: Arc<Semaphore>,
-}
-
-/// A stored post image: the display version and its square thumbnail.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredImage {
-    pub image_key: String,
-    pub thumb_key: String,
-    /// Size of the display version, upright.
-    pub width: u32,
-    pub height: u32,
-    pub blurhash: String,
-}
-
-impl StoredImage {
-    /// Both keys, for [`MediaStore::remove`].
-    pub fn keys(&self) -> [String; 2] {
-        [self.image_key.clone(), self.thumb_key.clone()]
-    }
 }
 
 impl MediaStore {

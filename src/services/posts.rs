@@ -8,7 +8,7 @@ use crate::domain::ids::{PostId, UserId};
 use crate::domain::{text, Post};
 use crate::media::StoredImage;
 use crate::services::notifications;
-use crate::state::AppState;
+use crate::services::Services;
 use crate::store;
 
 /// A new post as read from the request, its text already validated and no
@@ -22,23 +22,23 @@ pub struct NewPost {
 /// Stores the images, writes the post, then announces it to the mentioned
 /// and to connected followers. On any failure the files already written
 /// are removed, so no file outlives a post that was never committed.
-pub async fn publish(state: AppState, author: UserId, new: NewPost) -> ApiResult<Post> {
-    let mut mentioned = store::users::ids_of(&state.db, &text::mentions(&new.caption)).await?;
+pub async fn publish(app: Services, author: UserId, new: NewPost) -> ApiResult<Post> {
+    let mut mentioned = store::users::ids_of(&app.db, &text::mentions(&new.caption)).await?;
     // In id order, as `insert_notification!` requires.
     mentioned.sort_unstable();
     let mut stored: Vec<StoredImage> = Vec::with_capacity(new.images.len());
     for image in new.images {
-        match state.media.store_post_image(image).await {
+        match app.media.store_post_image(image).await {
             Ok(image) => stored.push(image),
             Err(e) => {
-                remove_files(&state, &stored).await;
+                remove_files(&app, &stored).await;
                 return Err(e);
             }
         }
     }
 
     let inserted = store::posts::insert(
-        &state.db,
+        &app.db,
         author,
         &new.caption,
         &new.alts,
@@ -48,39 +48,38 @@ pub async fn publish(state: AppState, author: UserId, new: NewPost) -> ApiResult
     .await;
     match inserted {
         Ok((post_id, notified)) => {
-            notifications::publish(&state.db, state.urls(), &*state.broker, notified).await;
-            let post = store::posts::load(&state.db, state.urls(), post_id, Some(author))
+            notifications::publish(&app.db, app.urls(), &*app.broker, notified).await;
+            let post = store::posts::load(&app.db, app.urls(), post_id, Some(author))
                 .await?
                 .ok_or_else(|| ApiError::not_found("post"))?;
-            announce(&state, post.clone());
+            announce(&app, post.clone());
             Ok(post)
         }
         Err(e) => {
             // The transaction rolled back: leave no orphan files either.
-            remove_files(&state, &stored).await;
+            remove_files(&app, &stored).await;
             Err(e)
         }
     }
 }
 
-async fn remove_files(state: &AppState, stored: &[StoredImage]) {
-    state
-        .media
+async fn remove_files(app: &Services, stored: &[StoredImage]) {
+    app.media
         .remove(stored.iter().flat_map(StoredImage::keys))
         .await;
 }
 
 /// Deletes `by`'s post with everything hanging off it, then its files.
-pub async fn delete(state: &AppState, id: PostId, by: UserId) -> ApiResult<()> {
-    let keys = store::posts::delete(&state.db, id, by).await?;
-    state.media.remove(keys).await;
+pub async fn delete(app: &Services, id: PostId, by: UserId) -> ApiResult<()> {
+    let keys = store::posts::delete(&app.db, id, by).await?;
+    app.media.remove(keys).await;
     Ok(())
 }
 
 /// `by` likes a post (idempotent); its author hears of it once, ever.
-pub async fn like(state: &AppState, id: PostId, by: UserId) -> ApiResult<()> {
-    let notified = store::posts::like(&state.db, id, by).await?;
-    notifications::publish(&state.db, state.urls(), &*state.broker, notified).await;
+pub async fn like(app: &Services, id: PostId, by: UserId) -> ApiResult<()> {
+    let notified = store::posts::like(&app.db, id, by).await?;
+    notifications::publish(&app.db, app.urls(), &*app.broker, notified).await;
     Ok(())
 }
 
@@ -88,14 +87,14 @@ pub async fn like(state: &AppState, id: PostId, by: UserId) -> ApiResult<()> {
 /// from a task of its own so the request that created the post does not
 /// wait. One query lists the followers (an index-only range on
 /// `follows_followers`); the rest is in memory.
-fn announce(state: &AppState, post: Post) {
-    if !state.broker.has_listeners() {
+fn announce(app: &Services, post: Post) {
+    if !app.broker.has_listeners() {
         return;
     }
-    let state = state.clone();
+    let app = app.clone();
     tokio::spawn(async move {
-        match store::follows::follower_ids(&state.db, post.author.id).await {
-            Ok(followers) => state.broker.post(&followers, &post),
+        match store::follows::follower_ids(&app.db, post.author.id).await {
+            Ok(followers) => app.broker.post(&followers, &post),
             Err(e) => tracing::warn!(error = %e, "could not list followers for a post event"),
         }
     });

@@ -15,6 +15,7 @@ mod ids;
 pub mod notifications;
 pub mod posts;
 pub mod search;
+pub mod sessions;
 mod timestamp;
 pub mod users;
 

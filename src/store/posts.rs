@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::{NotificationId, PostId, UserId};
+use crate::domain::media::StoredImage;
 use crate::domain::NotificationKind;
 use crate::domain::{text, Media, MediaUrls, Post, ShortUser, Timestamp};
-use crate::media::StoredImage;
 use crate::store::notifications::insert_notification;
 use crate::store::{placeholders, with_db, BeginWrite, Db};
 

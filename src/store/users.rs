@@ -4,6 +4,7 @@ use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::fields::Username;
 use crate::domain::ids::UserId;
 use crate::domain::{MediaUrls, Timestamp, User};
+use crate::store::error::is_unique_violation;
 use crate::store::{placeholders, with_db, BeginWrite, Db};
 
 #[derive(sqlx::FromRow)]
@@ -178,5 +179,66 @@ pub async fn replace_avatar(db: &Db, id: UserId, key: &str) -> ApiResult<Option<
             .await?;
         tx.commit().await?;
         previous
+    }))
+}
+
+/// Which unique name a new account collided with.
+pub enum Taken {
+    Username,
+    Email,
+}
+
+/// Whether the username and the e-mail (both lower case) are already in use.
+pub async fn names_taken(db: &Db, username: &Username, email: &str) -> ApiResult<(bool, bool)> {
+    Ok(with_db!(db, pool, {
+        sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE username = $1),
+                    EXISTS (SELECT 1 FROM users WHERE email = $2)",
+        )
+        .bind(username.as_str())
+        .bind(email)
+        .fetch_one(pool)
+        .await?
+    }))
+}
+
+/// Creates an account; a username or e-mail taken meanwhile (by a
+/// concurrent sign-up) is told apart from a failure.
+pub async fn create(
+    db: &Db,
+    username: &Username,
+    email: &str,
+    password_hash: &str,
+    display_name: &str,
+) -> ApiResult<Result<UserId, Taken>> {
+    let inserted: Result<UserId, sqlx::Error> = with_db!(db, pool, {
+        sqlx::query_scalar(
+            "INSERT INTO users (username, email, password_hash, display_name, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(username.as_str())
+        .bind(email)
+        .bind(password_hash)
+        .bind(display_name)
+        .bind(Timestamp::now())
+        .fetch_one(pool)
+        .await
+    });
+    match inserted {
+        Ok(id) => Ok(Ok(id)),
+        Err(e) if is_unique_violation(&e, "username") => Ok(Err(Taken::Username)),
+        Err(e) if is_unique_violation(&e, "email") => Ok(Err(Taken::Email)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The id and password hash of the account whose username or e-mail is
+/// `login` (lower case).
+pub async fn password_hash_by_login(db: &Db, login: &str) -> ApiResult<Option<(UserId, String)>> {
+    Ok(with_db!(db, pool, {
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1 OR email = $1")
+            .bind(login)
+            .fetch_optional(pool)
+            .await?
     }))
 }

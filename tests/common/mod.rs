@@ -59,7 +59,7 @@ pub struct TestApp {
     pub dir: Arc<TempDir>,
     pub database_url: String,
     /// The running app's state, for checks no HTTP call can make.
-    pub state: shutterbug::state::AppState,
+    pub state: shutterbug::http::state::AppState,
     /// The environment the app was started with, for a restart.
     vars: HashMap<String, String>,
     stop: Option<oneshot::Sender<()>>,

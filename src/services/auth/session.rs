@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use crate::domain::error::ApiResult;
 use crate::domain::ids::{SessionId, UserId};
 use crate::domain::Timestamp;
-use crate::store::with_db;
-use crate::store::{BeginWrite, Db};
+use crate::store::sessions::{self, Spent};
+use crate::store::Db;
 
 /// A session just opened or refreshed, with the new refresh token in clear.
 pub struct IssuedSession {
@@ -57,28 +57,15 @@ impl Sessions {
 
     pub async fn open(&self, user_id: UserId) -> ApiResult<IssuedSession> {
         let now = Timestamp::now();
-        let expires = self.expiry(now);
         let refresh_token = new_token();
-        let hash = hash_token(&refresh_token);
-        let session_id = with_db!(&self.db, pool, {
-            let mut tx = pool.begin_write().await?;
-            let id: SessionId = sqlx::query_scalar(
-                "INSERT INTO sessions (user_id, created_at, expires_at) VALUES ($1, $2, $3) RETURNING id",
-            )
-            .bind(user_id)
-            .bind(now)
-            .bind(expires)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query("INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)")
-                .bind(&hash)
-                .bind(id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            id
-        });
+        let session_id = sessions::open(
+            &self.db,
+            user_id,
+            &hash_token(&refresh_token),
+            now,
+            self.expiry(now),
+        )
+        .await?;
         Ok(IssuedSession {
             user_id,
             session_id,
@@ -89,107 +76,29 @@ impl Sessions {
     /// Spends `token` and issues its successor in the same session.
     pub async fn refresh(&self, token: &str) -> ApiResult<RefreshOutcome> {
         let now = Timestamp::now();
-        let expires = self.expiry(now);
-        let hash = hash_token(token);
         let successor = new_token();
-        let outcome = with_db!(&self.db, pool, {
-            let mut tx = pool.begin_write().await?;
-            // Spending is one conditional UPDATE, so two concurrent refreshes
-            // with the same token cannot both succeed.
-            let spent: Option<SessionId> = sqlx::query_scalar(
-                "UPDATE refresh_tokens SET spent_at = $2
-                 WHERE token_hash = $1 AND spent_at IS NULL
-                 RETURNING session_id",
-            )
-            .bind(&hash)
-            .bind(now)
-            .fetch_optional(&mut *tx)
-            .await?;
-
-            match spent {
-                Some(session_id) => {
-                    let user_id: Option<UserId> = sqlx::query_scalar(
-                        "UPDATE sessions SET expires_at = $3
-                         WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2
-                         RETURNING user_id",
-                    )
-                    .bind(session_id)
-                    .bind(now)
-                    .bind(expires)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    match user_id {
-                        Some(user_id) => {
-                            sqlx::query(
-                                "INSERT INTO refresh_tokens (token_hash, session_id, created_at) VALUES ($1, $2, $3)",
-                            )
-                            .bind(hash_token(&successor))
-                            .bind(session_id)
-                            .bind(now)
-                            .execute(&mut *tx)
-                            .await?;
-                            tx.commit().await?;
-                            RefreshOutcome::Refreshed(IssuedSession {
-                                user_id,
-                                session_id,
-                                refresh_token: successor,
-                            })
-                        }
-                        None => RefreshOutcome::Invalid,
-                    }
-                }
-                None => {
-                    let reused: Option<(UserId, SessionId)> = sqlx::query_as(
-                        "SELECT s.user_id, s.id FROM refresh_tokens t
-                         JOIN sessions s ON s.id = t.session_id
-                         WHERE t.token_hash = $1",
-                    )
-                    .bind(&hash)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    match reused {
-                        Some((user_id, session_id)) => {
-                            sqlx::query(REVOKE_SESSION)
-                                .bind(session_id)
-                                .bind(now)
-                                .execute(&mut *tx)
-                                .await?;
-                            tx.commit().await?;
-                            RefreshOutcome::Reused(user_id, session_id)
-                        }
-                        None => RefreshOutcome::Invalid,
-                    }
-                }
-            }
-        });
-        Ok(outcome)
+        let spent = sessions::spend(
+            &self.db,
+            &hash_token(token),
+            &hash_token(&successor),
+            now,
+            self.expiry(now),
+        )
+        .await?;
+        Ok(match spent {
+            Spent::Rotated(user_id, session_id) => RefreshOutcome::Refreshed(IssuedSession {
+                user_id,
+                session_id,
+                refresh_token: successor,
+            }),
+            Spent::Reused(user_id, session_id) => RefreshOutcome::Reused(user_id, session_id),
+            Spent::Invalid => RefreshOutcome::Invalid,
+        })
     }
 
     /// Revokes the session a refresh token (spent or not) belongs to.
     pub async fn revoke_by_token(&self, token: &str) -> ApiResult<Option<(UserId, SessionId)>> {
-        let hash = hash_token(token);
-        let now = Timestamp::now();
-        let revoked = with_db!(&self.db, pool, {
-            let mut tx = pool.begin_write().await?;
-            let session: Option<(UserId, SessionId)> = sqlx::query_as(
-                "SELECT s.user_id, s.id FROM refresh_tokens t
-                 JOIN sessions s ON s.id = t.session_id
-                 WHERE t.token_hash = $1",
-            )
-            .bind(&hash)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some((_, session_id)) = session {
-                sqlx::query(REVOKE_SESSION)
-                    .bind(session_id)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            session
-        });
-        Ok(revoked)
+        sessions::revoke_by_token(&self.db, &hash_token(token), Timestamp::now()).await
     }
 
     /// Sessions revoked within the last `within`, oldest first: what the
@@ -197,25 +106,15 @@ impl Sessions {
     pub async fn recently_revoked(
         &self,
         within: Duration,
-    ) -> Result<Vec<(SessionId, Timestamp)>, sqlx::Error> {
+    ) -> ApiResult<Vec<(SessionId, Timestamp)>> {
         let within = chrono::Duration::from_std(within).unwrap_or(chrono::Duration::MAX);
         let since = Timestamp::now()
             .as_datetime()
             .checked_sub_signed(within)
             .map_or(Timestamp::START, Timestamp::from_datetime);
-        with_db!(&self.db, pool, {
-            sqlx::query_as(
-                "SELECT id, revoked_at FROM sessions WHERE revoked_at > $1 ORDER BY revoked_at",
-            )
-            .bind(since)
-            .fetch_all(pool)
-            .await
-        })
+        sessions::revoked_since(&self.db, since).await
     }
 }
-
-const REVOKE_SESSION: &str =
-    "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
 
 /// 256 random bits, URL-safe.
 fn new_token() -> String {

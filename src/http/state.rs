@@ -10,11 +10,12 @@ use tokio_util::task::TaskTracker;
 use crate::config::Config;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::MediaUrls;
+use crate::http::limits::Limits;
 use crate::http::metrics::Metrics;
-use crate::limits::Limits;
 use crate::live::{self, Broker, Hub};
 use crate::media::{BlobStore, MediaStore};
 use crate::services::auth::{PasswordHasher, Sessions, TokenKeys, Verifier};
+use crate::services::Services;
 use crate::store::Db;
 
 /// Cheap to clone: one `Arc` around everything.
@@ -48,6 +49,16 @@ pub struct Shared {
 impl AppState {
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
+    }
+
+    /// What the services need, for one call.
+    pub fn services(&self) -> Services {
+        Services {
+            db: self.db.clone(),
+            media: self.media.clone(),
+            blobs: Arc::clone(&self.blobs),
+            broker: Arc::clone(&self.broker),
+        }
     }
 
     /// Media URLs, as the blob store in use builds them.

@@ -14,55 +14,10 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use dashmap::DashMap;
 
+use crate::config::{Rate, RateLimits};
 use crate::domain::error::ApiError;
 use crate::domain::ids::UserId;
-use crate::state::AppState;
-
-/// A token bucket: `burst` requests at once, refilled at `per_second`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Rate {
-    pub burst: f64,
-    pub per_second: f64,
-}
-
-impl Rate {
-    /// How long an untouched bucket takes to fill up again.
-    fn refill_time(self) -> Duration {
-        Duration::from_secs_f64(self.burst / self.per_second)
-    }
-}
-
-/// The limit values; every one is configurable (see the README).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Settings {
-    /// Sign-up, sign-in and refresh, per client address.
-    pub auth_per_ip: Rate,
-    /// Posts, comments, likes and follows, per account.
-    pub writes_per_user: Rate,
-    /// Failed sign-ins allowed per account within `failed_login_window`.
-    pub failed_logins: u32,
-    pub failed_login_window: Duration,
-}
-
-impl Default for Settings {
-    /// Limits no person reaches but a script does: 30 sign-ins at once then
-    /// one every 2 s per address; 120 writes at once then 2 a second per
-    /// account; 10 failed sign-ins per account in 15 minutes.
-    fn default() -> Self {
-        Self {
-            auth_per_ip: Rate {
-                burst: 30.0,
-                per_second: 0.5,
-            },
-            writes_per_user: Rate {
-                burst: 120.0,
-                per_second: 2.0,
-            },
-            failed_logins: 10,
-            failed_login_window: Duration::from_secs(15 * 60),
-        }
-    }
-}
+use crate::http::state::AppState;
 
 #[derive(Clone)]
 pub struct Limits {
@@ -70,7 +25,7 @@ pub struct Limits {
 }
 
 struct Inner {
-    settings: Settings,
+    settings: RateLimits,
     auth_by_ip: DashMap<IpAddr, Bucket>,
     writes_by_user: DashMap<UserId, Bucket>,
     failed_logins: DashMap<String, Failures>,
@@ -91,7 +46,7 @@ struct Failures {
 impl Limits {
     /// `None` (`RATE_LIMITS=off`) turns every limit off, for load tests and
     /// benchmarks.
-    pub fn new(settings: Option<Settings>) -> Self {
+    pub fn new(settings: Option<RateLimits>) -> Self {
         let inner = settings.map(|settings| {
             Arc::new(Inner {
                 settings,
@@ -260,7 +215,7 @@ mod tests {
 
     #[tokio::test]
     async fn buckets_allow_a_burst_then_say_when_to_retry() {
-        let limits = Limits::new(Some(Settings::default()));
+        let limits = Limits::new(Some(RateLimits::default()));
         let ip: IpAddr = [10, 0, 0, 1].into();
         for _ in 0..30 {
             limits.auth_attempt(ip).unwrap();
@@ -277,9 +232,9 @@ mod tests {
 
     #[tokio::test]
     async fn failed_logins_lock_the_account_until_a_success() {
-        let limits = Limits::new(Some(Settings {
+        let limits = Limits::new(Some(RateLimits {
             failed_logins: 3,
-            ..Settings::default()
+            ..RateLimits::default()
         }));
         for _ in 0..3 {
             limits.login_allowed("ana").unwrap();
