@@ -1,6 +1,7 @@
 //! Smoke test of the whole tool: seed a tiny community, start the real
 //! server on it, run every scenario for about a second, and check that the
 //! data is consistent and the reports are complete and clean.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
