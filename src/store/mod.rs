@@ -1,5 +1,7 @@
-//! The database: one pool, SQLite or PostgreSQL, chosen once at start-up by
-//! the scheme of `DATABASE_URL`.
+//! The store: all SQL, and the only module that sees the pool. One pool,
+//! SQLite or PostgreSQL, chosen once at start-up by the scheme of
+//! `DATABASE_URL`; one file per resource, one function per query, each
+//! returning domain types.
 //!
 //! Both engines run the same SQL text wherever the dialects agree (`$1`
 //! placeholders, `RETURNING`, `ON CONFLICT`), so a query is written once and
