@@ -56,7 +56,10 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self, ApiError> {
         let email = raw.trim().to_lowercase();
-        let valid = email.len() <= 254
+        // The limit applies to the value as sent, white space included, as
+        // the API document says (`maxLength` counts what the client sends).
+        let valid = raw.chars().count() <= 254
+            && email.len() <= 254
             && !email.chars().any(|c| c.is_whitespace() || c.is_control())
             && match email.split_once('@') {
                 Some((local, domain)) => {
@@ -207,6 +210,12 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+        let longest = format!("a@{}.com", "b".repeat(248));
+        assert!(Email::parse(&longest).is_ok(), "254 characters");
+        assert!(
+            Email::parse(&format!("  {longest}")).is_err(),
+            "over 254 characters as sent, though 254 once trimmed"
+        );
     }
 
     #[test]
