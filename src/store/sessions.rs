@@ -15,6 +15,11 @@ pub enum Spent {
     Invalid,
 }
 
+/// The user and session a refresh token (`$1`, by hash) belongs to, spent or not.
+const SESSION_OF_TOKEN: &str = "SELECT s.user_id, s.id FROM refresh_tokens t
+     JOIN sessions s ON s.id = t.session_id
+     WHERE t.token_hash = $1";
+
 const REVOKE_SESSION: &str =
     "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
 
@@ -103,14 +108,10 @@ pub async fn spend(
                 }
             }
             None => {
-                let reused: Option<(UserId, SessionId)> = sqlx::query_as(
-                    "SELECT s.user_id, s.id FROM refresh_tokens t
-                     JOIN sessions s ON s.id = t.session_id
-                     WHERE t.token_hash = $1",
-                )
-                .bind(token_hash)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let reused: Option<(UserId, SessionId)> = sqlx::query_as(SESSION_OF_TOKEN)
+                    .bind(token_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 match reused {
                     Some((user_id, session_id)) => {
                         sqlx::query(REVOKE_SESSION)
@@ -137,14 +138,10 @@ pub async fn revoke_by_token(
 ) -> ApiResult<Option<(UserId, SessionId)>> {
     Ok(with_db!(db, pool, {
         let mut tx = pool.begin_write().await?;
-        let session: Option<(UserId, SessionId)> = sqlx::query_as(
-            "SELECT s.user_id, s.id FROM refresh_tokens t
-             JOIN sessions s ON s.id = t.session_id
-             WHERE t.token_hash = $1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let session: Option<(UserId, SessionId)> = sqlx::query_as(SESSION_OF_TOKEN)
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
         if let Some((_, session_id)) = session {
             sqlx::query(REVOKE_SESSION)
                 .bind(session_id)
