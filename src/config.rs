@@ -47,6 +47,14 @@ pub struct Config {
     pub max_in_flight: usize,
     /// The longest a request may take before it is answered 503.
     pub request_timeout: Duration,
+    /// How long a connection may take to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// Where `/metrics` is served; `None`: nowhere.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Live sockets one account may hold at once.
+    pub ws_max_sessions_per_user: usize,
+    /// Upload bytes that may be held in memory at once, over all requests.
+    pub upload_memory_budget: usize,
 }
 
 /// A string that never shows up in `Debug` output or logs.
@@ -162,6 +170,16 @@ impl Config {
                 .unwrap_or_default(),
             max_in_flight: parse(&var, "MAX_IN_FLIGHT", 512usize)?.max(1),
             request_timeout: duration(&var, "REQUEST_TIMEOUT", Duration::from_secs(30))?,
+            header_read_timeout: duration(&var, "HEADER_READ_TIMEOUT", Duration::from_secs(5))?,
+            metrics_addr: var("METRICS_ADDR")
+                .map(|v| {
+                    v.trim()
+                        .parse()
+                        .with_context(|| format!("METRICS_ADDR: {v:?} is not an address and port"))
+                })
+                .transpose()?,
+            ws_max_sessions_per_user: parse(&var, "WS_MAX_SESSIONS_PER_USER", 20usize)?.max(1),
+            upload_memory_budget: parse(&var, "UPLOAD_MEMORY_BUDGET", 256 * 1024 * 1024usize)?,
         })
     }
 
@@ -329,6 +347,8 @@ mod tests {
         assert_eq!(c.access_token_ttl, Duration::from_secs(900));
         assert!(c.cors_origins.is_empty());
         assert_eq!(c.static_dir, None, "the built-in front end");
+        assert_eq!(c.metrics_addr, None, "no metrics endpoint unless asked");
+        assert_eq!(c.ws_max_sessions_per_user, 20);
     }
 
     #[test]
@@ -348,6 +368,10 @@ mod tests {
             ("WRITE_RATE_LIMIT", "10,0s"),
             ("LOGIN_FAILURE_LIMIT", "0"),
             ("LOGIN_FAILURE_WINDOW", "forever"),
+            ("METRICS_ADDR", "9090"),
+            ("HEADER_READ_TIMEOUT", "never"),
+            ("WS_MAX_SESSIONS_PER_USER", "many"),
+            ("UPLOAD_MEMORY_BUDGET", "-1"),
         ] {
             let err = config(&[(key, value)]).unwrap_err().to_string();
             assert!(err.contains(key), "{err}");

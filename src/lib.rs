@@ -14,7 +14,6 @@ pub mod services;
 pub mod store;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -26,9 +25,11 @@ pub use config::Config;
 use http::state::{AppState, Shared};
 use services::auth;
 
-/// A built application: its router and the state behind it.
+/// A built application: its router, the operator's metrics router (served
+/// only where `METRICS_ADDR` says) and the state behind them.
 pub struct App {
     pub router: Router,
+    pub metrics: Router,
     pub state: AppState,
 }
 
@@ -63,7 +64,7 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     let verifier = auth::Verifier::new(tokens.clone(), revoked.clone());
     let blobs: Arc<dyn media::BlobStore> =
         Arc::new(media::LocalDisk::new(config.upload_dir.clone()));
-    let hub = live::Hub::new(config.ws_queue_capacity);
+    let hub = live::Hub::new(config.ws_queue_capacity, config.ws_max_sessions_per_user);
     let sockets = Arc::new(live::Context {
         hub: hub.clone(),
         revoked: revoked.clone(),
@@ -80,7 +81,8 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         verifier,
         passwords: auth::PasswordHasher::new(config.bcrypt_cost).await?,
         sessions,
-        media: media::MediaStore::new(Arc::clone(&blobs), config.max_image_bytes),
+        media: media::MediaStore::new(Arc::clone(&blobs), config.max_image_bytes)
+            .with_upload_budget(config.upload_memory_budget),
         blobs,
         broker: Arc::new(live::InProcess::new(hub.clone(), revoked)),
         hub,
@@ -92,7 +94,12 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         config,
     });
     let router = http::router(state.clone());
-    Ok(App { router, state })
+    let metrics = http::metrics_router(state.clone());
+    Ok(App {
+        router,
+        metrics,
+        state,
+    })
 }
 
 /// Serves `app` until `shutdown` resolves, then lets in-flight requests and
@@ -103,20 +110,21 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let App { router, state } = app;
+    let App { router, state, .. } = app;
     let hub = state.hub.clone();
     let grace = state.config.shutdown_timeout;
     let (deadline_tx, deadline_rx) = tokio::sync::watch::channel(None);
-    let server = axum::serve(
+    let server = http::server::serve(
         listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: finishing in-flight requests, closing live sockets");
-        let _ = deadline_tx.send(Some(Instant::now() + grace));
-        hub.close_all(live::close::GOING_AWAY);
-    });
+        router,
+        state.config.header_read_timeout,
+        async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests, closing live sockets");
+            let _ = deadline_tx.send(Some(Instant::now() + grace));
+            hub.close_all(live::close::GOING_AWAY);
+        },
+    );
 
     let mut stopping = deadline_rx.clone();
     let deadline = async move {
@@ -126,7 +134,7 @@ pub async fn serve(
         }
     };
     tokio::select! {
-        result = server => result.context("server error")?,
+        () = server => {}
         () = deadline => tracing::warn!("shutdown timeout reached; dropping unfinished requests"),
     }
     // Set by now, unless the server stopped without being asked to.
@@ -151,6 +159,22 @@ pub async fn serve(
     state.db.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves the operator's `/metrics` on its own listener (`METRICS_ADDR`)
+/// until the process ends.
+pub async fn serve_metrics(
+    metrics: Router,
+    listener: TcpListener,
+    header_read_timeout: std::time::Duration,
+) {
+    http::server::serve(
+        listener,
+        metrics,
+        header_read_timeout,
+        std::future::pending(),
+    )
+    .await;
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -23,5 +23,16 @@ async fn main() -> anyhow::Result<()> {
         listener.local_addr()?,
         app.state.db.describe()
     );
+    if let Some(metrics_addr) = app.state.config.metrics_addr {
+        let metrics = tokio::net::TcpListener::bind(metrics_addr)
+            .await
+            .with_context(|| format!("cannot listen on {metrics_addr} (METRICS_ADDR)"))?;
+        tracing::info!("metrics at http://{}/metrics", metrics.local_addr()?);
+        tokio::spawn(shutterbug::serve_metrics(
+            app.metrics.clone(),
+            metrics,
+            app.state.config.header_read_timeout,
+        ));
+    }
     shutterbug::serve(app, listener, shutterbug::shutdown_signal()).await
 }

@@ -15,6 +15,7 @@ on_both_backends!(
     bad_tokens_are_refused,
     refresh_rotates_and_reuse_revokes_the_session,
     refresh_and_logout_work_with_the_cookie,
+    the_refresh_cookie_counts_only_from_our_own_origin,
     logout_revokes_the_session,
     access_tokens_are_refused_once_their_session_ends,
     revoked_sessions_stay_refused_after_a_restart,
@@ -355,6 +356,68 @@ async fn refresh_and_logout_work_with_the_cookie(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// Signs ana in and returns her refresh cookie as a `name=value` pair.
+async fn refresh_cookie_of(app: &TestApp, login: &str, password: &str) -> String {
+    let response = app
+        .request(Method::POST, "/api/auth/login", None)
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = response.headers()[header::SET_COOKIE].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn the_refresh_cookie_counts_only_from_our_own_origin(app: TestApp) {
+    let ana = app.register("ana").await;
+    let pair = refresh_cookie_of(&app, "ana", "password-ana").await;
+    let own_origin = format!("http://{}", app.addr);
+    let other_port = format!("http://{}:1", app.addr.ip());
+    let with_cookie = |path: &str, header: (&'static str, String)| {
+        app.request(Method::POST, path, None)
+            .header(reqwest::header::COOKIE, &pair)
+            .header(header.0, header.1)
+    };
+    // A page on another origin of the same site can neither rotate nor end
+    // the session through the cookie the browser attaches.
+    for path in ["/api/auth/refresh", "/api/auth/logout"] {
+        for foreign in [
+            ("origin", other_port.clone()),
+            ("origin", "null".to_owned()),
+            ("sec-fetch-site", "same-site".to_owned()),
+            ("sec-fetch-site", "cross-site".to_owned()),
+        ] {
+            let (status, body) = send(with_cookie(path, foreign.clone())).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path} {foreign:?}: {body}");
+            assert_eq!(error_code(&body), "forbidden");
+        }
+    }
+    // Nothing was spent or ended: our own page still refreshes with it.
+    let (status, body) = send(with_cookie(
+        "/api/auth/refresh",
+        ("origin", own_origin.clone()),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A token sent in the body is not ambient: the page had to hold it.
+    let (status, body) = send(
+        app.request(Method::POST, "/api/auth/refresh", None)
+            .header("origin", &other_port)
+            .json(&json!({"refresh_token": ana.refresh_token})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let pair = refresh_cookie_of(&app, "ana", "password-ana").await;
+    let (status, _) = send(
+        app.request(Method::POST, "/api/auth/logout", None)
+            .header(reqwest::header::COOKIE, &pair)
+            .header("sec-fetch-site", "same-origin"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
 }
 
 async fn logout_revokes_the_session(app: TestApp) {

@@ -30,35 +30,35 @@ fn assert_rate_limited(status: StatusCode, body: &serde_json::Value) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failed_logins_lock_the_account_whatever_the_address() {
+async fn failed_logins_lock_the_login_whatever_the_address() {
     let app = limited(&[]).await;
     app.register("ana").await;
-    let login = |password: &'static str, from: &'static str| {
+    let login = |login: &'static str, password: &'static str, from: &'static str| {
         send(
             app.request(Method::POST, "/api/auth/login", None)
                 .header("x-forwarded-for", from)
-                .json(&json!({"login": "ana", "password": password})),
+                .json(&json!({"login": login, "password": password})),
         )
     };
     // Nine failures, then a success resets the count.
     for _ in 0..9 {
-        assert_eq!(
-            login("wrong-password", "10.0.0.1").await.0,
-            StatusCode::UNAUTHORIZED
-        );
+        let (status, _) = login("ana", "wrong-password", "10.0.0.1").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(login("password-ana", "10.0.0.1").await.0, StatusCode::OK);
+    assert_eq!(
+        login("ana", "password-ana", "10.0.0.1").await.0,
+        StatusCode::OK
+    );
     for _ in 0..10 {
-        assert_eq!(
-            login("wrong-password", "10.0.0.2").await.0,
-            StatusCode::UNAUTHORIZED
-        );
+        let (status, _) = login("ana", "wrong-password", "10.0.0.2").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    // Locked now, even with the right password, from "anywhere".
+    // Locked now, even with the right password, from "anywhere", however
+    // the login is capitalised.
     let response = app
         .request(Method::POST, "/api/auth/login", None)
         .header("x-forwarded-for", "10.9.9.9")
-        .json(&json!({"login": "ANA@example.com", "password": "password-ana"}))
+        .json(&json!({"login": " ANA ", "password": "password-ana"}))
         .send()
         .await
         .unwrap();
@@ -66,6 +66,42 @@ async fn failed_logins_lock_the_account_whatever_the_address() {
     assert!(retry_after > 60 && retry_after <= 15 * 60, "{retry_after}");
     let (status, body) = common::read(response).await;
     assert_rate_limited(status, &body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_username_does_not_reveal_its_email() {
+    let app = limited(&[]).await;
+    app.register("ana").await;
+    for _ in 0..10 {
+        let (status, _) = app
+            .post(
+                "/api/auth/login",
+                None,
+                json!({"login": "ana", "password": "wrong-password"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // Whoever locked "ana" learns nothing by trying e-mails: ana's answers
+    // exactly like one nobody owns.
+    let wrong = |login: &str| json!({"login": login, "password": "wrong-password"});
+    let ana_email = app
+        .post("/api/auth/login", None, wrong("ana@example.com"))
+        .await;
+    let nobody = app
+        .post("/api/auth/login", None, wrong("nobody@example.com"))
+        .await;
+    assert_eq!(ana_email.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(ana_email, nobody);
+    // And ana herself still signs in with her e-mail.
+    let (status, _) = app
+        .post(
+            "/api/auth/login",
+            None,
+            json!({"login": "ana@example.com", "password": "password-ana"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,6 +151,27 @@ async fn auth_calls_are_limited_per_address() {
         .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_and_logout_are_limited_per_address() {
+    let app = limited(&[]).await;
+    // Guessing refresh tokens runs out of the address's auth budget.
+    let bogus = json!({"refresh_token": "not-a-token"});
+    let mut first_limited = None;
+    for i in 0..45 {
+        let (status, body) = app.post("/api/auth/refresh", None, bogus.clone()).await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_rate_limited(status, &body);
+            first_limited = Some(i);
+            break;
+        }
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+    assert_eq!(first_limited, Some(30));
+    // Sign-out draws on the same budget.
+    let (status, body) = app.post("/api/auth/logout", None, bogus).await;
+    assert_rate_limited(status, &body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -234,6 +291,82 @@ async fn excess_requests_are_shed_and_slow_ones_time_out() {
     assert_eq!(app.get("/api/health", None).await.0, StatusCode::OK);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_never_finishes_its_headers_is_closed() {
+    let app = TestApp::spawn(Backend::Sqlite, &[("HEADER_READ_TIMEOUT", "1s")])
+        .await
+        .unwrap();
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    stream
+        .write_all(b"GET /api/health HTTP/1.1\r\nhost: x\r\nx-slow: ")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut buffer = Vec::new();
+    // The server hangs up: the read ends (no more bytes, or a reset).
+    let read = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut buffer),
+    )
+    .await;
+    assert!(read.is_ok(), "still open after 10 s");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "closed before the timeout: {:?}",
+        started.elapsed()
+    );
+    // A client that sends its request in time is served as usual.
+    assert_eq!(app.get("/api/health", None).await.0, StatusCode::OK);
+}
+
+on_both_backends!(private_answers_are_never_stored_and_media_are_cached);
+
+async fn private_answers_are_never_stored_and_media_are_cached(app: TestApp) {
+    let ana = app.register("ana").await;
+    let post = app.post_photo(&ana, "hello").await;
+    let cache_control = |response: &reqwest::Response| {
+        response.headers()[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let login = app
+        .request(Method::POST, "/api/auth/login", None)
+        .json(&json!({"login": "ana", "password": "password-ana"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    assert_eq!(cache_control(&login), "no-store", "sign-in");
+    for path in [
+        "/api/me",
+        "/api/feed",
+        "/api/notifications",
+        "/api/notifications/unread_count",
+        "/api/users/ana",
+        &format!("/api/posts/{}", post["id"]),
+        "/api/nope",
+    ] {
+        let response = app
+            .request(Method::GET, path, ana.token())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(cache_control(&response), "no-store", "{path}");
+    }
+    let thumbnail = post["media"][0]["thumbnail_url"].as_str().unwrap();
+    let response = app
+        .request(Method::GET, thumbnail, None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        cache_control(&response),
+        "public, max-age=31536000, immutable"
+    );
+}
+
 on_both_backends!(security_headers_and_body_limits);
 
 async fn security_headers_and_body_limits(app: TestApp) {
@@ -282,7 +415,7 @@ async fn security_headers_and_body_limits(app: TestApp) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn metrics_count_requests_sessions_and_the_pool() {
+async fn metrics_are_served_apart_and_count_requests_sessions_and_the_pool() {
     let app = TestApp::spawn(Backend::Sqlite, &[]).await.unwrap();
     let ana = app.register("ana").await;
     app.get("/api/users/nobody", None).await;
@@ -299,8 +432,18 @@ async fn metrics_count_requests_sessions_and_the_pool() {
         .unwrap();
     socket.next().await.unwrap().unwrap();
 
-    let response = app
+    // Not on the public listener: there it is just another page of the app.
+    let public = app
         .request(Method::GET, "/metrics", None)
+        .send()
+        .await
+        .unwrap();
+    let public = public.text().await.unwrap();
+    assert!(!public.contains("shutterbug_"), "{public}");
+
+    let response = app
+        .client
+        .get(format!("http://{}/metrics", app.metrics_addr))
         .send()
         .await
         .unwrap();
@@ -318,4 +461,42 @@ async fn metrics_count_requests_sessions_and_the_pool() {
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
+}
+
+/// Past `UPLOAD_MEMORY_BUDGET` an upload is refused with 503 at once and
+/// leaves nothing behind; the budget is whole again afterwards.
+async fn a_spent_upload_budget_answers_503_and_keeps_nothing(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend, &[("UPLOAD_MEMORY_BUDGET", "100000")]).await else {
+        return eprintln!("SKIPPED {backend:?}: TEST_POSTGRES_URL is not set");
+    };
+    let ana = app.register("ana").await;
+    let small = common::png(64, 48);
+    assert!(small.len() < 20_000);
+    let large = vec![0x42_u8; 150_000];
+    let (status, body) = app
+        .post_photos(&ana, vec![small.clone(), large], "too much")
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(error_code(&body), "unavailable");
+    assert_eq!(
+        common::files_under(&app.dir.path().join("uploads")),
+        Vec::<String>::new()
+    );
+    let (_, me) = app.get("/api/users/ana", None).await;
+    assert_eq!(me["posts_count"], 0);
+    // Its share of the budget came back: a post that fits goes through.
+    let (status, body) = app
+        .post_photos(&ana, vec![small.clone(), small], "fits")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_upload_budget_answers_503_and_keeps_nothing_sqlite() {
+    a_spent_upload_budget_answers_503_and_keeps_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_upload_budget_answers_503_and_keeps_nothing_postgres() {
+    a_spent_upload_budget_answers_503_and_keeps_nothing(Backend::Postgres).await;
 }

@@ -465,3 +465,35 @@ async fn slow_consumers_are_closed_with_4008() {
     };
     assert_eq!(code, 4008);
 }
+
+/// One account may hold `WS_MAX_SESSIONS_PER_USER` live sockets; the next
+/// is refused with 4429 until one of them closes, and other accounts are
+/// unaffected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_account_holds_a_bounded_number_of_live_sockets() {
+    let app = TestApp::spawn(Backend::Sqlite, &[("WS_MAX_SESSIONS_PER_USER", "3")])
+        .await
+        .unwrap();
+    let ana = app.register("ana").await;
+    let bob = app.register("bob").await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(connect(&app, &ana, None).await);
+    }
+    let mut refused = open(&app).await;
+    send_json(&mut refused, json!({"type": "auth", "token": ana.token})).await;
+    assert_eq!(close_code(&mut refused).await, 4429);
+    let mut refused = open_with_header(&app, &ana.token).await.unwrap();
+    assert_eq!(close_code(&mut refused).await, 4429);
+    let _bob_socket = connect(&app, &bob, None).await;
+
+    held.pop().unwrap().close(None).await.unwrap();
+    let freed = async {
+        // Three of ana's and bob's one until the closed one is gone.
+        while app.state.hub.live_sessions() > 3 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(WAIT, freed).await.unwrap();
+    connect(&app, &ana, None).await;
+}

@@ -18,6 +18,7 @@ on_both_backends!(
     likes_are_idempotent_and_notify_once,
     concurrent_likes_are_counted_exactly,
     comments_paging_permissions_and_notifications,
+    a_caption_or_comment_notifies_at_most_twenty_mentioned_people,
     feed_is_followees_and_self_and_pages_stably,
     explore_tags_and_user_grids,
     search_ranks_prefixes_first,
@@ -706,5 +707,32 @@ async fn lists_validate_limit_and_cursor(app: TestApp) {
         }
         let (status, _) = app.get(&format!("{path}?limit=100"), ana.token()).await;
         assert_eq!(status, StatusCode::OK);
+    }
+}
+
+async fn a_caption_or_comment_notifies_at_most_twenty_mentioned_people(app: TestApp) {
+    let ana = app.register("ana").await;
+    let bob = app.register("bob").await;
+    let mut mentioned = Vec::new();
+    for i in 0..25 {
+        mentioned.push(app.register(&format!("m{i:02}")).await);
+    }
+    let text: String = (0..25).map(|i| format!("@m{i:02} ")).collect();
+    let post = app.post_photo(&ana, &text).await;
+    let (status, body) = app
+        .post(
+            &format!("/api/posts/{}/comments", post["id"]),
+            bob.token(),
+            json!({"body": text}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // The first twenty names of each text are notified; the rest stay text.
+    for (i, person) in mentioned.iter().enumerate() {
+        let (_, body) = app
+            .get("/api/notifications/unread_count", person.token())
+            .await;
+        let expected = if i < 20 { 2 } else { 0 };
+        assert_eq!(body["count"], expected, "{}", person.username);
     }
 }

@@ -363,3 +363,37 @@ fn front_end_code_never_parses_html() {
         }
     }
 }
+
+/// Nagle's algorithm would hold a file's body, sent after its headers, until
+/// the client's delayed ACK (about 40 ms); the server sets TCP_NODELAY.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_not_held_back_on_a_keep_alive_connection() {
+    let app = app().await;
+    let ana = app.register("ana").await;
+    let post = app.post_photo(&ana, "").await;
+    let thumbnail = post["media"][0]["thumbnail_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // One connection, kept alive, as a browser fetches a page's files.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap();
+    for path in ["/js/app.js", thumbnail.as_str()] {
+        let mut times = Vec::new();
+        for _ in 0..40 {
+            let started = std::time::Instant::now();
+            let response = client.get(app.url(path)).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            response.bytes().await.unwrap();
+            times.push(started.elapsed());
+        }
+        times.sort();
+        let median = times[times.len() / 2];
+        assert!(
+            median < std::time::Duration::from_millis(20),
+            "{path}: median {median:?} over one connection"
+        );
+    }
+}

@@ -44,8 +44,13 @@ fn is_tag_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
 }
 
-/// The distinct usernames `@mentioned` in `text`, lower case. Only
-/// well-formed usernames count; `ana@example.com` mentions nobody.
+/// Most people one caption or comment notifies, as on Instagram: the
+/// first this many distinct `@names`; later ones stay plain text.
+pub const MAX_MENTIONS: usize = 20;
+
+/// The first [`MAX_MENTIONS`] distinct usernames `@mentioned` in `text`,
+/// lower case, in order of appearance. Only well-formed usernames count;
+/// `ana@example.com` mentions nobody.
 pub fn mentions(text: &str) -> Vec<Username> {
     let mut names: Vec<Username> = Vec::new();
     for word in marked_words(text, '@', |c| {
@@ -56,6 +61,9 @@ pub fn mentions(text: &str) -> Vec<Username> {
         if let Ok(name) = Username::parse(word) {
             if !names.contains(&name) {
                 names.push(name);
+                if names.len() == MAX_MENTIONS {
+                    break;
+                }
             }
         }
     }

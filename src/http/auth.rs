@@ -14,6 +14,7 @@ use crate::domain::ids::UserId;
 use crate::domain::User;
 use crate::http::extract::Json;
 use crate::http::limits::ClientIp;
+use crate::http::origin;
 use crate::http::state::AppState;
 use crate::services::auth::{IssuedSession, RefreshOutcome};
 use crate::store::users::{self, Taken};
@@ -182,12 +183,12 @@ async fn login(
     } else {
         users::password_hash_by_login(&state.db, &login).await?
     };
-    // Failures count against the account (or, for unknown logins, the name
-    // tried), whichever address they come from.
-    let account_key = match &account {
-        Some((id, _)) => format!("user:{id}"),
-        None => format!("login:{login}"),
-    };
+    // Failures count against the login as typed, whichever address they
+    // come from. Keying them on the account instead would let anyone who
+    // locks a username learn its e-mail: only that e-mail would then answer
+    // 429. A locked login answers 429 only to whoever failed on that very
+    // login; the other login of the same account keeps its own count.
+    let account_key = format!("login:{login}");
     state.limits.login_allowed(&account_key)?;
     // One bcrypt verification whatever happens, so timing tells nothing.
     let (user_id, hash) = account.unzip();
@@ -215,16 +216,18 @@ async fn login(
         (status = 200, description = "A fresh pair; the old refresh token is spent", body = AuthResponse),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Unknown, expired, revoked or already spent refresh token; a spent one also revokes its session, whose access tokens are refused from then on and whose live sockets close with 4401", body = ErrorBody),
+        (status = 403, description = "The token came in the cookie from a page of a foreign origin", body = ErrorBody),
         (status = 429, description = "Too many attempts from this address; see Retry-After", body = ErrorBody),
     ),
 )]
 async fn refresh(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let token = refresh_token_from(&headers, &body)?
-        .ok_or_else(|| ApiError::unauthorized("no refresh token was sent"))?;
+    state.limits.auth_attempt(ip)?;
+    let token = presented_refresh_token(&state, &headers, &body)?;
     match state.sessions.refresh(&token).await? {
         RefreshOutcome::Refreshed(session) => {
             signed_in(&state, &headers, session, StatusCode::OK).await
@@ -252,15 +255,18 @@ async fn refresh(
         (status = 204, description = "Signed out (also when the token was already unknown)"),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "No refresh token was sent", body = ErrorBody),
+        (status = 403, description = "The token came in the cookie from a page of a foreign origin", body = ErrorBody),
+        (status = 429, description = "Too many attempts from this address; see Retry-After", body = ErrorBody),
     ),
 )]
 async fn logout(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let token = refresh_token_from(&headers, &body)?
-        .ok_or_else(|| ApiError::unauthorized("no refresh token was sent"))?;
+    state.limits.auth_attempt(ip)?;
+    let token = presented_refresh_token(&state, &headers, &body)?;
     if let Some((user, session)) = state.sessions.revoke_by_token(&token).await? {
         state.broker.session_revoked(user, session);
     }
@@ -301,9 +307,33 @@ async fn signed_in(
         .into_response())
 }
 
+/// The refresh token of a refresh or sign-out. One that came in the cookie
+/// (which the browser attached by itself) counts only from our own origin
+/// or a configured one, so a page elsewhere on the same site cannot rotate or
+/// end someone's session.
+fn presented_refresh_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> ApiResult<String> {
+    match refresh_token_from(headers, body)? {
+        Some(Presented::Body(token)) => Ok(token),
+        Some(Presented::Cookie(token)) if origin::allowed(headers, &state.config) => Ok(token),
+        Some(Presented::Cookie(_)) => Err(ApiError::forbidden(
+            "the refresh cookie may not be used from this origin",
+        )),
+        None => Err(ApiError::unauthorized("no refresh token was sent")),
+    }
+}
+
+enum Presented {
+    Body(String),
+    Cookie(String),
+}
+
 /// The refresh token from a JSON body, else from the cookie. An empty body,
 /// `null`, and a missing, null or empty `refresh_token` all defer to the cookie.
-fn refresh_token_from(headers: &HeaderMap, body: &[u8]) -> ApiResult<Option<String>> {
+fn refresh_token_from(headers: &HeaderMap, body: &[u8]) -> ApiResult<Option<Presented>> {
     if !body.iter().all(u8::is_ascii_whitespace) {
         let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
             ApiError::bad_request("malformed_json", "the request body is not valid JSON")
@@ -325,10 +355,10 @@ fn refresh_token_from(headers: &HeaderMap, body: &[u8]) -> ApiResult<Option<Stri
             .and_then(|r| r.refresh_token)
             .filter(|t| !t.is_empty())
         {
-            return Ok(Some(token));
+            return Ok(Some(Presented::Body(token)));
         }
     }
-    Ok(cookie_value(headers, REFRESH_COOKIE))
+    Ok(cookie_value(headers, REFRESH_COOKIE).map(Presented::Cookie))
 }
 
 fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {

@@ -5,16 +5,16 @@ use std::sync::Arc;
 
 use axum::extract::ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::config::Config;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::auth_user::bearer;
 use crate::http::extract::Query;
+use crate::http::origin;
 use crate::http::state::AppState;
 use crate::live;
 
@@ -72,7 +72,7 @@ async fn connect(
             "send the token in the first message or the Authorization header, never in the URL",
         ));
     }
-    if !origin_allowed(&headers, &state.config) {
+    if !origin::allowed(&headers, &state.config) {
         return Err(ApiError::forbidden(
             "this origin may not open a live socket",
         ));
@@ -93,22 +93,4 @@ async fn connect(
         .on_upgrade(move |socket| {
             live::run(Arc::clone(&state.sockets), socket, credentials, since)
         }))
-}
-
-/// Browsers always send `Origin` on a WebSocket upgrade; it must be our own
-/// origin or a configured one. Clients without `Origin` are not browsers.
-fn origin_allowed(headers: &HeaderMap, config: &Config) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return true;
-    };
-    let origin = origin.trim_end_matches('/');
-    let own = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|host| {
-            origin
-                .split_once("://")
-                .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(host))
-        });
-    own || config.cors_origins.iter().any(|allowed| allowed == origin)
 }

@@ -12,7 +12,7 @@ use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::fields;
 use crate::domain::User;
 use crate::http::extract::{Json, Multipart};
-use crate::http::posts::multipart_error;
+use crate::http::posts::{multipart_error, spool_image};
 use crate::http::state::AppState;
 use crate::services::accounts;
 use crate::store::users;
@@ -119,6 +119,7 @@ impl ToSchema for AvatarForm {}
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 413, description = "The image is too large", body = ErrorBody),
         (status = 415, description = "Not a supported image", body = ErrorBody),
+        (status = 503, description = "Too many uploads in flight (UPLOAD_MEMORY_BUDGET); see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -128,16 +129,13 @@ async fn set_avatar(
     Multipart(mut multipart): Multipart,
 ) -> ApiResult<Json<User>> {
     let mut image = None;
-    while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
         if field.name() == Some("image") {
-            image = Some(field.bytes().await.map_err(multipart_error)?);
+            image = Some(spool_image(&mut field, &state.media).await?);
             break;
         }
     }
     let image = image.ok_or_else(|| ApiError::invalid("image", "an image file is required"))?;
-    if image.len() > state.media.max_image_bytes() {
-        return Err(ApiError::too_large("image: the image is too large"));
-    }
     // Stored file and committed row go together even if the client hangs up.
     state
         .finish_detached(accounts::replace_avatar(

@@ -14,8 +14,10 @@ pub mod live;
 pub mod me;
 pub mod metrics;
 pub mod notifications;
+pub mod origin;
 pub mod posts;
 pub mod search;
+pub mod server;
 pub mod state;
 pub mod uploads;
 pub mod users;
@@ -117,10 +119,16 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(openapi.as_ref().clone()) }
             }),
         )
-        .route("/metrics", get(crate::http::metrics::scrape))
         .route("/api", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
+        // API answers carry tokens, e-mail addresses or what one caller may
+        // see (`liked_by_me`, the feed, notifications): no cache may keep
+        // them. Media under /uploads keep their long-lived caching.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .with_state(state.clone());
 
     let config = &state.config;
@@ -149,6 +157,14 @@ pub fn router(state: AppState) -> Router {
             shed_load(Arc::clone(&in_flight), timeout, request, next)
         }))
         .layer(middleware::from_fn_with_state(state.clone(), log_request))
+}
+
+/// `GET /metrics` alone, for the separate listener at `METRICS_ADDR`: traffic
+/// and session counts are for the operator, never for the public listener.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::scrape))
+        .with_state(state)
 }
 
 /// The largest JSON (or other non-upload) request body accepted.

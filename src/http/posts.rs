@@ -1,5 +1,6 @@
 //! Photo posts: publishing, reading, deleting, liking.
 
+use axum::extract::multipart::Field;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Schema};
@@ -17,6 +18,7 @@ use crate::domain::Post;
 use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Multipart, Path};
 use crate::http::state::AppState;
+use crate::media::{MediaStore, SpooledImage};
 use crate::services::posts::{self, NewPost};
 use crate::store;
 
@@ -74,7 +76,7 @@ impl ToSchema for NewPostForm {}
 
 async fn read_upload(
     Multipart(mut multipart): Multipart,
-    max_image_bytes: usize,
+    media: &MediaStore,
 ) -> ApiResult<NewPost> {
     let mut upload = NewPost {
         images: Vec::new(),
@@ -87,18 +89,7 @@ async fn read_upload(
                 if upload.images.len() == MAX_IMAGES {
                     return Err(ApiError::invalid("image", "at most 10 images per post"));
                 }
-                // Read chunk by chunk so an oversized image is refused as
-                // soon as it passes the limit, not after it is all in memory.
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                    if bytes.len() + chunk.len() > max_image_bytes {
-                        return Err(ApiError::too_large(format!(
-                            "image: each image must be at most {max_image_bytes} bytes"
-                        )));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                upload.images.push(bytes.into());
+                upload.images.push(spool_image(&mut field, media).await?);
             }
             "caption" => {
                 let caption = field.text().await.map_err(multipart_error)?;
@@ -129,6 +120,26 @@ async fn read_upload(
     Ok(upload)
 }
 
+/// Streams an image field into a temporary file, chunk by chunk, so an
+/// oversized image is refused as soon as it passes the limit and no image
+/// is ever held whole in memory while the rest of the upload arrives.
+pub(crate) async fn spool_image(
+    field: &mut Field<'_>,
+    media: &MediaStore,
+) -> ApiResult<SpooledImage> {
+    let max = media.max_image_bytes();
+    let mut spooler = media.spool().await?;
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if spooler.len() + chunk.len() > max {
+            return Err(ApiError::too_large(format!(
+                "image: each image must be at most {max} bytes"
+            )));
+        }
+        spooler.write(&chunk).await?;
+    }
+    spooler.finish().await
+}
+
 pub(crate) fn multipart_error(err: axum::extract::multipart::MultipartError) -> ApiError {
     if err.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::too_large("the upload is too large")
@@ -153,6 +164,7 @@ pub(crate) fn multipart_error(err: axum::extract::multipart::MultipartError) -> 
         (status = 413, description = "An image or the whole upload is too large", body = ErrorBody),
         (status = 415, description = "Not a supported image", body = ErrorBody),
         (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Too many uploads in flight (UPLOAD_MEMORY_BUDGET); see Retry-After", body = ErrorBody),
     ),
     security(("bearer" = [])),
 )]
@@ -162,7 +174,7 @@ async fn create_post(
     multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<Post>)> {
     state.limits.write(me.id)?;
-    let upload = read_upload(multipart, state.media.max_image_bytes()).await?;
+    let upload = read_upload(multipart, &state.media).await?;
     // A client that hangs up now must not cancel us between writing files
     // and committing (which would leave files no row points at).
     let post = state

@@ -21,6 +21,8 @@ pub mod close {
     pub const GOING_AWAY: u16 = 1001;
     pub const UNAUTHORIZED: u16 = 4401;
     pub const TOO_SLOW: u16 = 4008;
+    /// The account already holds as many live sockets as it may.
+    pub const TOO_MANY_SESSIONS: u16 = 4429;
 }
 
 /// One serialised event, shared by every recipient. A single pointer: each
@@ -96,6 +98,7 @@ pub struct Hub {
 
 struct Inner {
     queue_capacity: usize,
+    max_per_user: usize,
     users: DashMap<UserId, Vec<LiveSocket>>,
     next_id: AtomicU64,
     sessions: AtomicU64,
@@ -103,6 +106,10 @@ struct Inner {
     events_dropped: AtomicU64,
     shutting_down: std::sync::atomic::AtomicBool,
 }
+
+/// The account already holds `max_per_user` live sockets.
+#[derive(Debug)]
+pub struct TooManySessions;
 
 /// A registered socket. Dropping it (the socket's task ended, for whatever
 /// reason) removes the socket from the hub, and the user when it was their last.
@@ -138,11 +145,13 @@ impl Drop for Registration {
 
 impl Hub {
     /// `queue_capacity`: how many events may wait for one socket before it
-    /// counts as too slow.
-    pub fn new(queue_capacity: usize) -> Self {
+    /// counts as too slow; `max_per_user`: how many sockets one account may
+    /// hold at once.
+    pub fn new(queue_capacity: usize, max_per_user: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
                 queue_capacity: queue_capacity.max(1),
+                max_per_user: max_per_user.max(1),
                 users: DashMap::new(),
                 next_id: AtomicU64::new(0),
                 sessions: AtomicU64::new(0),
@@ -153,29 +162,42 @@ impl Hub {
         }
     }
 
-    /// Adds a socket for `user`'s `session`. Done before the replay of stored
+    /// Adds a socket for `user`'s `session`, unless the account already
+    /// holds as many as it may. Done before the replay of stored
     /// notifications starts, so nothing committed afterwards can be missed.
-    pub fn register(&self, user: UserId, session: SessionId) -> Registration {
+    pub fn register(
+        &self,
+        user: UserId,
+        session: SessionId,
+    ) -> Result<Registration, TooManySessions> {
         let (queue, events) = mpsc::channel(self.inner.queue_capacity);
         let closer = Arc::new(Closer::default());
         let id = self.inner.next_id.fetch_add(1, Ordering::Relaxed);
-        self.inner.users.entry(user).or_default().push(LiveSocket {
-            id,
-            session,
-            queue,
-            closer: Arc::clone(&closer),
-        });
+        {
+            // Counted and added under the entry's lock, so racing
+            // connections cannot both take the last place.
+            let mut sockets = self.inner.users.entry(user).or_default();
+            if sockets.len() >= self.inner.max_per_user {
+                return Err(TooManySessions);
+            }
+            sockets.push(LiveSocket {
+                id,
+                session,
+                queue,
+                closer: Arc::clone(&closer),
+            });
+        }
         self.inner.sessions.fetch_add(1, Ordering::Relaxed);
         if self.inner.shutting_down.load(Ordering::Acquire) {
             closer.close(close::GOING_AWAY);
         }
-        Registration {
+        Ok(Registration {
             hub: self.clone(),
             user,
             id,
             events,
             closer,
-        }
+        })
     }
 
     /// Queues `event` for every live socket of `user`.
@@ -252,13 +274,14 @@ mod tests {
     }
 
     const QUEUE_CAPACITY: usize = 8;
+    const MAX_PER_USER: usize = 3;
 
     #[test]
     fn every_socket_of_the_user_gets_the_event_and_no_one_else() {
-        let hub = Hub::new(QUEUE_CAPACITY);
-        let mut phone = hub.register(UserId(1), SessionId(1));
-        let mut laptop = hub.register(UserId(1), SessionId(2));
-        let mut other = hub.register(UserId(2), SessionId(3));
+        let hub = Hub::new(QUEUE_CAPACITY, MAX_PER_USER);
+        let mut phone = hub.register(UserId(1), SessionId(1)).unwrap();
+        let mut laptop = hub.register(UserId(1), SessionId(2)).unwrap();
+        let mut other = hub.register(UserId(2), SessionId(3)).unwrap();
         hub.send(UserId(1), &event("hello"));
         assert_eq!(phone.events.try_recv().unwrap().text().as_str(), "hello");
         assert_eq!(laptop.events.try_recv().unwrap().text().as_str(), "hello");
@@ -267,10 +290,10 @@ mod tests {
 
     #[test]
     fn registry_is_empty_after_many_connects_and_disconnects() {
-        let hub = Hub::new(QUEUE_CAPACITY);
+        let hub = Hub::new(QUEUE_CAPACITY, MAX_PER_USER);
         for i in 0..10_000 {
-            let a = hub.register(UserId(i % 7), SessionId(i));
-            let b = hub.register(UserId(i % 7), SessionId(i));
+            let a = hub.register(UserId(i % 7), SessionId(i)).unwrap();
+            let b = hub.register(UserId(i % 7), SessionId(i)).unwrap();
             drop(a);
             hub.send(UserId(i % 7), &event("x"));
             drop(b);
@@ -279,10 +302,28 @@ mod tests {
         assert_eq!(hub.live_sessions(), 0);
     }
 
+    #[test]
+    fn an_account_holds_at_most_its_share_of_sockets() {
+        let hub = Hub::new(QUEUE_CAPACITY, MAX_PER_USER);
+        let held: Vec<_> = (0..MAX_PER_USER)
+            .map(|i| hub.register(UserId(1), SessionId(i as i64)).unwrap())
+            .collect();
+        assert!(hub.register(UserId(1), SessionId(9)).is_err());
+        assert!(
+            hub.register(UserId(2), SessionId(9)).is_ok(),
+            "others are unaffected"
+        );
+        drop(held);
+        assert!(
+            hub.register(UserId(1), SessionId(9)).is_ok(),
+            "a freed place is taken again"
+        );
+    }
+
     #[tokio::test]
     async fn a_full_queue_closes_the_socket_with_4008() {
-        let hub = Hub::new(QUEUE_CAPACITY);
-        let slow = hub.register(UserId(1), SessionId(1));
+        let hub = Hub::new(QUEUE_CAPACITY, MAX_PER_USER);
+        let slow = hub.register(UserId(1), SessionId(1)).unwrap();
         for _ in 0..=QUEUE_CAPACITY {
             hub.send(UserId(1), &event("x"));
         }
@@ -292,9 +333,9 @@ mod tests {
 
     #[tokio::test]
     async fn closing_a_session_leaves_the_others_open() {
-        let hub = Hub::new(QUEUE_CAPACITY);
-        let signed_out = hub.register(UserId(1), SessionId(1));
-        let other = hub.register(UserId(1), SessionId(2));
+        let hub = Hub::new(QUEUE_CAPACITY, MAX_PER_USER);
+        let signed_out = hub.register(UserId(1), SessionId(1)).unwrap();
+        let other = hub.register(UserId(1), SessionId(2)).unwrap();
         hub.close_session(UserId(1), SessionId(1), close::UNAUTHORIZED);
         assert_eq!(signed_out.closer.closed().await, close::UNAUTHORIZED);
         assert_eq!(other.closer.code.load(Ordering::Acquire), 0);

@@ -83,7 +83,13 @@ pub async fn run(
     // Register before reading the store: whatever commits from now on is
     // either in the replay below or arrives through the queue.
     let user = credentials.user;
-    let mut registration = ctx.hub.register(user.id, user.session);
+    let Ok(mut registration) = ctx.hub.register(user.id, user.session) else {
+        let ending = (
+            close::TOO_MANY_SESSIONS,
+            "this account has too many live sessions open",
+        );
+        return finish(socket, Some(ending)).await;
+    };
     let ending = match serve(&ctx, &mut socket, &mut registration, credentials, since).await {
         Ok(()) => None,
         Err(ending) => ending,

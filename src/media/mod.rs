@@ -9,12 +9,12 @@
 
 mod blob;
 mod process;
+mod spool;
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
 
 use anyhow::Context;
-use bytes::Bytes;
 use tokio::sync::Semaphore;
 
 use crate::domain::error::ApiError;
@@ -22,12 +22,16 @@ pub use crate::domain::media::StoredImage;
 
 pub use blob::{BlobStore, LocalDisk};
 pub use process::{DISPLAY_MAX_SIDE, MAX_PIXELS, MAX_SIDE, SQUARE_SIDE};
+pub use spool::{SpooledImage, Spooler, UploadBudget};
 
 /// Checks, converts and stores uploaded images. Cheap to clone.
 #[derive(Clone)]
 pub struct MediaStore {
     blobs: Arc<dyn BlobStore>,
     max_image_bytes: usize,
+    /// Bytes of uploads held at once, from the first byte received until
+    /// processed.
+    uploads: UploadBudget,
     /// One permit per core: decoding is CPU-bound, and more concurrent work
     /// would only queue on the blocking pool while holding its memory.
     cpu: Arc<Semaphore>,
@@ -40,8 +44,20 @@ impl MediaStore {
         Self {
             blobs,
             max_image_bytes,
+            uploads: UploadBudget::new(usize::MAX),
             cpu: Arc::new(Semaphore::new(cores)),
         }
+    }
+
+    /// Bounds the upload bytes held at once (`UPLOAD_MEMORY_BUDGET`).
+    pub fn with_upload_budget(mut self, bytes: usize) -> Self {
+        self.uploads = UploadBudget::new(bytes);
+        self
+    }
+
+    /// Starts receiving one uploaded image into a temporary file.
+    pub async fn spool(&self) -> Result<Spooler, ApiError> {
+        self.uploads.spool().await
     }
 
     pub fn max_image_bytes(&self) -> usize {
@@ -56,9 +72,15 @@ impl MediaStore {
     /// 413 `too_large` over `MAX_IMAGE_BYTES`; 415 `unsupported_media_type`
     /// for anything else we will not take: an unknown format, an undecodable
     /// file, or more than [`MAX_SIDE`] pixels a side or [`MAX_PIXELS`] in all.
-    pub async fn store_post_image(&self, bytes: Bytes) -> Result<StoredImage, ApiError> {
-        self.check_byte_size(&bytes)?;
-        let processed = self.on_cpu(move || process::post_image(&bytes)).await?;
+    pub async fn store_post_image(
+        &self,
+        image: impl Into<SpooledImage>,
+    ) -> Result<StoredImage, ApiError> {
+        let mut image = image.into();
+        self.check_byte_size(image.len())?;
+        let processed = self
+            .on_cpu(move || process::post_image(&image.read()?))
+            .await?;
         let name = random_name();
         let image_key = format!("p/{}/{name}.jpg", &name[..2]);
         let thumb_key = format!("p/{}/{name}_t.jpg", &name[..2]);
@@ -78,9 +100,10 @@ impl MediaStore {
 
     /// Like [`Self::store_post_image`], but stores only a [`SQUARE_SIDE`]
     /// square avatar cut from the centre; returns its key.
-    pub async fn store_avatar(&self, bytes: Bytes) -> Result<String, ApiError> {
-        self.check_byte_size(&bytes)?;
-        let avatar = self.on_cpu(move || process::avatar(&bytes)).await?;
+    pub async fn store_avatar(&self, image: impl Into<SpooledImage>) -> Result<String, ApiError> {
+        let mut image = image.into();
+        self.check_byte_size(image.len())?;
+        let avatar = self.on_cpu(move || process::avatar(&image.read()?)).await?;
         let name = random_name();
         let key = format!("a/{}/{name}.jpg", &name[..2]);
         self.write(vec![(key.clone(), avatar)]).await?;
@@ -95,11 +118,10 @@ impl MediaStore {
         }
     }
 
-    fn check_byte_size(&self, bytes: &[u8]) -> Result<(), ApiError> {
-        if bytes.len() > self.max_image_bytes {
+    fn check_byte_size(&self, len: usize) -> Result<(), ApiError> {
+        if len > self.max_image_bytes {
             return Err(ApiError::too_large(format!(
-                "the image is {} bytes; at most {} are accepted",
-                bytes.len(),
+                "the image is {len} bytes; at most {} are accepted",
                 self.max_image_bytes
             )));
         }

@@ -1,10 +1,8 @@
 //! Changes to one's own account that touch stored files.
 
-use bytes::Bytes;
-
 use crate::domain::error::ApiResult;
 use crate::domain::ids::UserId;
-use crate::media::MediaStore;
+use crate::media::{MediaStore, SpooledImage};
 use crate::store::{users, Db};
 
 /// Stores the new avatar, points the account at it and removes the old
@@ -13,7 +11,7 @@ pub async fn replace_avatar(
     media: MediaStore,
     db: Db,
     user: UserId,
-    image: Bytes,
+    image: SpooledImage,
 ) -> ApiResult<()> {
     let key = media.store_avatar(image).await?;
     match users::replace_avatar(&db, user, &key).await {

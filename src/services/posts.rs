@@ -1,12 +1,10 @@
 //! Posts as acts: publishing one with its files, deleting one with its
 //! files, liking one with its notification.
 
-use bytes::Bytes;
-
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::{PostId, UserId};
 use crate::domain::{text, Post};
-use crate::media::StoredImage;
+use crate::media::{SpooledImage, StoredImage};
 use crate::services::notifications;
 use crate::services::Services;
 use crate::store;
@@ -14,7 +12,8 @@ use crate::store;
 /// A new post as read from the request, its text already validated and no
 /// image processed yet.
 pub struct NewPost {
-    pub images: Vec<Bytes>,
+    /// Still in their temporary files.
+    pub images: Vec<SpooledImage>,
     pub caption: String,
     pub alts: Vec<String>,
 }

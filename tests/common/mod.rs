@@ -53,6 +53,8 @@ macro_rules! on_both_backends {
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Where the app's `/metrics` is served, as `METRICS_ADDR` would place it.
+    pub metrics_addr: SocketAddr,
     pub client: reqwest::Client,
     pub backend: Backend,
     /// Shared with the app that a [`restart`](Self::restart) starts.
@@ -138,12 +140,22 @@ impl TestApp {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("local addr");
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind metrics");
+        let metrics_addr = metrics.local_addr().expect("metrics addr");
+        tokio::spawn(shutterbug::serve_metrics(
+            app.metrics.clone(),
+            metrics,
+            app.state.config.header_read_timeout,
+        ));
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(shutterbug::serve(app, listener, async {
             let _ = stopped.await;
         }));
         Self {
             addr,
+            metrics_addr,
             client: reqwest::Client::new(),
             backend,
             dir,
