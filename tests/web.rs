@@ -364,6 +364,42 @@ fn front_end_code_never_parses_html() {
     }
 }
 
+/// Traffic and session counts are for the operator: the binary serves
+/// `/metrics` only on the listener `METRICS_ADDR` names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_serves_metrics_only_at_metrics_addr() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite:{}", dir.path().join("web.db").display());
+    let metrics_addr = format!("127.0.0.1:{}", common::binary::free_port());
+    let server = Server::start_with(
+        &database_url,
+        dir.path(),
+        "server.log",
+        &[("METRICS_ADDR", &metrics_addr)],
+    )
+    .await;
+    let public = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!public
+        .text()
+        .await
+        .unwrap()
+        .contains("shutterbug_http_requests_total"));
+    let scraped = server
+        .client
+        .get(format!("http://{metrics_addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), StatusCode::OK);
+    let text = scraped.text().await.unwrap();
+    assert!(text.contains("shutterbug_http_requests_total"), "{text}");
+}
+
 /// Nagle's algorithm would hold a file's body, sent after its headers, until
 /// the client's delayed ACK (about 40 ms); the server sets TCP_NODELAY.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,7 @@ mod progress;
 mod report;
 mod run;
 mod seed;
+mod uploads;
 mod ws;
 
 use clap::{Parser, Subcommand};
@@ -31,6 +32,8 @@ enum Command {
     Login(run::LoadArgs),
     /// Hold many WebSocket sessions: memory per session, notification and fan-out latency.
     Ws(ws::WsArgs),
+    /// Many large multi-image posts at once: the server's peak memory.
+    Uploads(uploads::UploadArgs),
     /// Print a pgbench script running the server's home-feed query.
     PgbenchScript(pgbench::PgbenchArgs),
     /// Holds a share of the `ws` sessions; started by `ws` itself.
@@ -46,6 +49,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Mixed(args) => run::run(run::Scenario::Mixed, args).await,
         Command::Login(args) => run::run(run::Scenario::Login, args).await,
         Command::Ws(args) => ws::run(args).await,
+        Command::Uploads(args) => uploads::run(args).await,
         Command::PgbenchScript(args) => {
             pgbench::run(&args);
             Ok(())

@@ -11,6 +11,14 @@ use serde_json::{json, Value};
 
 use super::{png, read};
 
+/// A port that was free a moment ago, for the binary to bind itself.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("free port")
+        .port()
+}
+
 /// One run of the server binary; killed (SIGKILL) when dropped.
 pub struct Server {
     child: Child,
@@ -25,13 +33,20 @@ impl Server {
     /// directory, holding its data, uploads and the log `log_name`: like a
     /// deployment, it has nothing of the source tree at hand.
     pub async fn start(database_url: &str, dir: &Path, log_name: &str) -> Self {
-        // A port that was free a moment ago; the binary binds it itself.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("free port")
-            .port();
+        Self::start_with(database_url, dir, log_name, &[]).await
+    }
+
+    /// [`Self::start`] with more settings in the environment.
+    pub async fn start_with(
+        database_url: &str,
+        dir: &Path,
+        log_name: &str,
+        settings: &[(&str, &str)],
+    ) -> Self {
+        let port = free_port();
         let log = std::fs::File::create(dir.join(log_name)).expect("log file");
         let child = Command::new(env!("CARGO_BIN_EXE_shutterbug"))
+            .envs(settings.iter().copied())
             .current_dir(dir)
             .env_remove("STATIC_DIR")
             .env("DATABASE_URL", database_url)

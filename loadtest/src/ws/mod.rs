@@ -431,7 +431,7 @@ async fn log_in_users(
 }
 
 /// The server's resident memory from `/proc/<pid>/status`, in KiB.
-fn resident_kib(pid: u32) -> anyhow::Result<u64> {
+pub(crate) fn resident_kib(pid: u32) -> anyhow::Result<u64> {
     let path = format!("/proc/{pid}/status");
     let status = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
     status
