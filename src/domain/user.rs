@@ -22,6 +22,15 @@ pub struct User {
     /// Present when the caller is signed in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub followed_by_me: Option<bool>,
+    /// Whether this account follows the caller; present when signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follows_me: Option<bool>,
+    /// Whether the caller blocked this account; present when signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_by_me: Option<bool>,
+    /// Whether the caller muted this account; present when signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub muted_by_me: Option<bool>,
     /// Only ever present on the caller's own account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,

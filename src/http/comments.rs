@@ -13,6 +13,7 @@ use crate::domain::fields;
 use crate::domain::ids::{CommentId, PostId};
 use crate::domain::pagination::{Page, PageQuery};
 use crate::domain::Comment;
+use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Path, Query};
 use crate::http::state::AppState;
 use crate::services::comments;
@@ -51,12 +52,12 @@ pub struct NewComment {
 async fn list_comments(
     State(state): State<AppState>,
     // Anyone may read; a token that is sent must still be valid.
-    _viewer: Option<AuthUser>,
+    viewer: Option<AuthUser>,
     Path(post): Path<PostId>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<Comment>>> {
     let page = page.parse()?;
-    let comments = store::comments::page(&state.db, state.urls(), post, &page)
+    let comments = store::comments::page(&state.db, state.urls(), post, viewer.user_id(), &page)
         .await?
         .ok_or_else(|| ApiError::not_found("post"))?;
     Ok(Json(comments))

@@ -129,8 +129,9 @@ async fn user_posts(
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<Post>>> {
     let page = page.parse()?;
-    let author = users::id_by_username(&state.db, &username).await?;
+    let viewer = viewer.user_id();
+    let author = users::id_by_username(&state.db, &username, viewer).await?;
     Ok(Json(
-        feed::by_author(&state.db, state.urls(), author, viewer.user_id(), &page).await?,
+        feed::by_author(&state.db, state.urls(), author, viewer, &page).await?,
     ))
 }

@@ -8,6 +8,7 @@ use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::ids::UserId;
 use crate::domain::pagination::{Page, PageQuery};
 use crate::domain::{ShortUser, User};
+use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Path, Query};
 use crate::http::state::AppState;
 use crate::http::users;
@@ -21,8 +22,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(following))
 }
 
-async fn profile(state: &AppState, id: UserId, viewer: UserId) -> ApiResult<Json<User>> {
-    let user = store::users::by_id(&state.db, state.urls(), id, Some(viewer))
+/// The account `viewer` just acted on, with the relations the act changed.
+pub(crate) async fn profile(state: &AppState, id: UserId, viewer: UserId) -> ApiResult<Json<User>> {
+    let user = store::users::related(&state.db, state.urls(), id, Some(viewer))
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
     Ok(Json(user))
@@ -49,7 +51,7 @@ async fn follow(
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
     state.limits.write(me.id)?;
-    let target = users::id_by_username(&state.db, &username).await?;
+    let target = users::id_by_username(&state.db, &username, Some(me.id)).await?;
     follows::follow(&state.services(), me.id, target).await?;
     profile(&state, target, me.id).await
 }
@@ -74,7 +76,7 @@ async fn unfollow(
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
     state.limits.write(me.id)?;
-    let target = users::id_by_username(&state.db, &username).await?;
+    let target = users::id_by_username(&state.db, &username, Some(me.id)).await?;
     store::follows::unfollow(&state.db, me.id, target).await?;
     profile(&state, target, me.id).await
 }
@@ -96,13 +98,14 @@ async fn unfollow(
 async fn followers(
     State(state): State<AppState>,
     // Anyone may look; a token that is sent must still be valid.
-    _viewer: Option<AuthUser>,
+    viewer: Option<AuthUser>,
     Path(username): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<ShortUser>>> {
     let page = page.parse()?;
-    let user = users::id_by_username(&state.db, &username).await?;
-    let followers = store::follows::followers(&state.db, state.urls(), user, &page).await?;
+    let viewer = viewer.user_id();
+    let user = users::id_by_username(&state.db, &username, viewer).await?;
+    let followers = store::follows::followers(&state.db, state.urls(), user, viewer, &page).await?;
     Ok(Json(followers))
 }
 
@@ -123,12 +126,13 @@ async fn followers(
 async fn following(
     State(state): State<AppState>,
     // Anyone may look; a token that is sent must still be valid.
-    _viewer: Option<AuthUser>,
+    viewer: Option<AuthUser>,
     Path(username): Path<String>,
     Query(page): Query<PageQuery>,
 ) -> ApiResult<Json<Page<ShortUser>>> {
     let page = page.parse()?;
-    let user = users::id_by_username(&state.db, &username).await?;
-    let following = store::follows::following(&state.db, state.urls(), user, &page).await?;
+    let viewer = viewer.user_id();
+    let user = users::id_by_username(&state.db, &username, viewer).await?;
+    let following = store::follows::following(&state.db, state.urls(), user, viewer, &page).await?;
     Ok(Json(following))
 }

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod auth_user;
+pub mod blocks;
 pub mod comments;
 pub mod error;
 pub mod extract;
@@ -97,6 +98,7 @@ pub fn api(config: &Config) -> OpenApiRouter<AppState> {
         .merge(me::routes(config.max_image_bytes))
         .merge(users::routes())
         .merge(follows::routes())
+        .merge(blocks::routes())
         .merge(posts::routes(config.max_image_bytes))
         .merge(comments::routes())
         .merge(feed::routes())

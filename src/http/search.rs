@@ -9,6 +9,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::domain::auth::AuthUser;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::{HashtagCount, ShortUser};
+use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Query};
 use crate::http::state::AppState;
 use crate::store::search;
@@ -49,7 +50,7 @@ pub struct SearchResults {
 async fn search(
     State(state): State<AppState>,
     // Anyone may search; a token that is sent must still be valid.
-    _viewer: Option<AuthUser>,
+    viewer: Option<AuthUser>,
     Query(query): Query<SearchQuery>,
 ) -> ApiResult<Json<SearchResults>> {
     // The limits apply to `q` as sent, as the API document says.
@@ -65,7 +66,7 @@ async fn search(
         return Err(ApiError::invalid("q", "must not be empty"));
     }
     Ok(Json(SearchResults {
-        users: search::users(&state.db, state.urls(), &q).await?,
+        users: search::users(&state.db, state.urls(), &q, viewer.user_id()).await?,
         hashtags: search::hashtags(&state.db, &q).await?,
     }))
 }

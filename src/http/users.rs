@@ -17,8 +17,22 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(get_user))
 }
 
-/// The id of the user named in a `{username}` path segment, or 404.
-pub(crate) async fn id_by_username(db: &Db, raw: &str) -> ApiResult<UserId> {
+/// The id of the user named in a `{username}` path segment, or 404, also
+/// when `viewer` may not see them.
+pub(crate) async fn id_by_username(
+    db: &Db,
+    raw: &str,
+    viewer: Option<UserId>,
+) -> ApiResult<UserId> {
+    let username = username_in_path(raw)?;
+    users::visible_id_of(db, &username, viewer)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))
+}
+
+/// The id of the account named in a `{username}` path segment whoever
+/// asks, or 404: for lifting the caller's own block or mute.
+pub(crate) async fn account_id_by_username(db: &Db, raw: &str) -> ApiResult<UserId> {
     let username = username_in_path(raw)?;
     users::id_of(db, &username)
         .await?

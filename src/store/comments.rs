@@ -9,6 +9,7 @@ use crate::domain::pagination::{Cursor, Page, PageRequest};
 use crate::domain::NotificationKind;
 use crate::domain::{Comment, MediaUrls, ShortUser, Timestamp};
 use crate::store::notifications::insert_notification;
+use crate::store::visibility::may_see;
 use crate::store::{with_db, BeginWrite, Db};
 
 #[derive(sqlx::FromRow)]
@@ -57,29 +58,43 @@ macro_rules! comment_select {
     };
 }
 
-/// A page of post `post`'s comments, oldest first; `None` when there is no
-/// such post. Served by comments_post (post_id, created_at, id).
+/// A page of post `post`'s comments as `viewer` may see them, oldest
+/// first; `None` when there is no such post or `viewer` may not see it.
+/// Comments by someone the post's author blocked are hidden from everyone.
+/// Served by comments_post (post_id, created_at, id).
 pub async fn page(
     db: &Db,
     urls: &dyn MediaUrls,
     post: PostId,
+    viewer: Option<UserId>,
     page: &PageRequest,
 ) -> ApiResult<Option<Page<Comment>>> {
     let after = page.after_or_start();
     let (exists, rows): (bool, Vec<CommentRow>) = with_db!(db, pool, {
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM posts WHERE id = $1)")
-            .bind(post)
-            .fetch_one(pool)
-            .await?;
+        let exists: bool = sqlx::query_scalar(concat!(
+            "SELECT EXISTS (SELECT 1 FROM posts p WHERE p.id = $1 AND ",
+            may_see!("$2", "p.author_id"),
+            ")"
+        ))
+        .bind(post)
+        .bind(viewer)
+        .fetch_one(pool)
+        .await?;
         let rows = sqlx::query_as(concat!(
             comment_select!(),
-            " WHERE c.post_id = $1 AND (c.created_at, c.id) > ($2, $3)
-              ORDER BY c.created_at, c.id LIMIT $4"
+            " JOIN posts p ON p.id = c.post_id
+              WHERE c.post_id = $1 AND (c.created_at, c.id) > ($2, $3)
+                AND ",
+            may_see!("$5", "c.author_id"),
+            " AND ",
+            may_see!("p.author_id", "c.author_id"),
+            " ORDER BY c.created_at, c.id LIMIT $4"
         ))
         .bind(post)
         .bind(after.at)
         .bind(after.id)
         .bind(page.fetch_limit())
+        .bind(viewer)
         .fetch_all(pool)
         .await?;
         (exists, rows)
@@ -106,11 +121,14 @@ pub async fn add(
     let now = Timestamp::now();
     let (comment_id, notified): (CommentId, Vec<NotificationId>) = with_db!(db, pool, {
         let mut tx = pool.begin_write().await?;
-        let post_author: Option<UserId> =
-            sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
-                .bind(post)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let post_author: Option<UserId> = sqlx::query_scalar(concat!(
+            "SELECT author_id FROM posts WHERE id = $1 AND ",
+            may_see!("$2", "posts.author_id")
+        ))
+        .bind(post)
+        .bind(author)
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(post_author) = post_author else {
             return Err(ApiError::not_found("post"));
         };

@@ -8,18 +8,22 @@ use crate::domain::ids::UserId;
 use crate::domain::pagination::{Cursor, Page, PageRequest};
 use crate::domain::{MediaUrls, Post};
 use crate::store::posts::{hydrate, post_columns, PostRow};
+use crate::store::visibility::may_see;
 use crate::store::{with_db, Db};
 
 /// The home feed on PostgreSQL: for each followed author (and the caller),
 /// the newest `$4` posts below the cursor by an index-only range on
 /// `posts_author_time`; then the newest `$4` of those, then their details.
 /// The cost grows with followees × page size, never with the total number
-/// of posts.
+/// of posts. Muted followees are left out (a primary-key probe each); a
+/// block ends the follows, so no blocked author is among them.
 pub const FEED_POSTGRES: &str = concat!(
     "WITH authors AS (
          SELECT $1::bigint AS author_id
          UNION ALL
-         SELECT followee_id FROM follows WHERE follower_id = $1
+         SELECT f.followee_id FROM follows f
+         WHERE f.follower_id = $1
+           AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = $1 AND m.muted_id = f.followee_id)
      ),
      page AS (
          SELECT newest.id, newest.created_at
@@ -49,7 +53,11 @@ const FEED_SQLITE: &str = concat!(
     " FROM posts p
      JOIN users u ON u.id = p.author_id
      WHERE (p.author_id = $1
-            OR p.author_id IN (SELECT followee_id FROM follows WHERE follower_id = $1))
+            OR p.author_id IN (
+                SELECT f.followee_id FROM follows f
+                WHERE f.follower_id = $1
+                  AND NOT EXISTS (SELECT 1 FROM mutes m
+                                  WHERE m.muter_id = $1 AND m.muted_id = f.followee_id)))
        AND (p.created_at, p.id) < ($2, $3)
      ORDER BY p.created_at DESC, p.id DESC
      LIMIT $4"
@@ -116,8 +124,9 @@ pub async fn explore(
             "SELECT ",
             post_columns!(),
             " FROM posts p JOIN users u ON u.id = p.author_id
-              WHERE (p.created_at, p.id) < ($2, $3)
-              ORDER BY p.created_at DESC, p.id DESC
+              WHERE (p.created_at, p.id) < ($2, $3) AND ",
+            may_see!("$1", "p.author_id"),
+            " ORDER BY p.created_at DESC, p.id DESC
               LIMIT $4"
         ))
         .bind(viewer)
@@ -152,8 +161,9 @@ pub async fn tagged(
               JOIN post_hashtags ph ON ph.hashtag_id = h.id
               JOIN posts p ON p.id = ph.post_id
               JOIN users u ON u.id = p.author_id
-              WHERE h.tag = $2 AND (ph.created_at, ph.post_id) < ($3, $4)
-              ORDER BY ph.created_at DESC, ph.post_id DESC
+              WHERE h.tag = $2 AND (ph.created_at, ph.post_id) < ($3, $4) AND ",
+            may_see!("$1", "p.author_id"),
+            " ORDER BY ph.created_at DESC, ph.post_id DESC
               LIMIT $5"
         ))
         .bind(viewer)
@@ -182,8 +192,9 @@ pub async fn by_author(
             "SELECT ",
             post_columns!(),
             " FROM posts p JOIN users u ON u.id = p.author_id
-              WHERE p.author_id = $2 AND (p.created_at, p.id) < ($3, $4)
-              ORDER BY p.created_at DESC, p.id DESC
+              WHERE p.author_id = $2 AND (p.created_at, p.id) < ($3, $4) AND ",
+            may_see!("$1", "p.author_id"),
+            " ORDER BY p.created_at DESC, p.id DESC
               LIMIT $5"
         ))
         .bind(viewer)

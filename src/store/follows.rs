@@ -6,6 +6,7 @@ use crate::domain::pagination::{Cursor, Page, PageRequest};
 use crate::domain::NotificationKind;
 use crate::domain::{MediaUrls, ShortUser, Timestamp};
 use crate::store::notifications::insert_notification;
+use crate::store::visibility::may_see;
 use crate::store::{with_db, BeginWrite, Db};
 
 /// Makes `follower` follow `followee` (idempotent) with both counters and,
@@ -75,94 +76,120 @@ pub async fn unfollow(db: &Db, follower: UserId, followee: UserId) -> ApiResult<
     Ok(())
 }
 
-/// Everyone who follows `user`: for live fan-out, served index-only by
-/// `follows_followers`.
+/// Everyone who follows `user` and has not muted them: for live fan-out,
+/// served by `follows_followers` and the mutes' primary key.
 pub async fn follower_ids(db: &Db, user: UserId) -> ApiResult<Vec<UserId>> {
     Ok(with_db!(db, pool, {
-        sqlx::query_scalar("SELECT follower_id FROM follows WHERE followee_id = $1")
-            .bind(user)
-            .fetch_all(pool)
-            .await?
+        sqlx::query_scalar(
+            "SELECT f.follower_id FROM follows f
+             WHERE f.followee_id = $1
+               AND NOT EXISTS (SELECT 1 FROM mutes m
+                               WHERE m.muter_id = f.follower_id AND m.muted_id = $1)",
+        )
+        .bind(user)
+        .fetch_all(pool)
+        .await?
     }))
 }
 
-/// Who follows `user`, most recent first. Served by follows_followers
-/// (followee_id, created_at DESC, follower_id DESC).
+/// Who follows `user`, most recent first, as `viewer` may see them. Served
+/// by follows_followers (followee_id, created_at DESC, follower_id DESC).
 pub async fn followers(
     db: &Db,
     urls: &dyn MediaUrls,
     user: UserId,
+    viewer: Option<UserId>,
     page: &PageRequest,
 ) -> ApiResult<Page<ShortUser>> {
     follow_page(
         db,
         urls,
-        user,
+        (user, viewer),
         page,
-        "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
-         FROM follows f JOIN users u ON u.id = f.follower_id
-         WHERE f.followee_id = $1 AND (f.created_at, f.follower_id) < ($2, $3)
-         ORDER BY f.created_at DESC, f.follower_id DESC
-         LIMIT $4",
+        concat!(
+            "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS listed_at
+             FROM follows f JOIN users u ON u.id = f.follower_id
+             WHERE f.followee_id = $1 AND (f.created_at, f.follower_id) < ($2, $3)
+               AND ",
+            may_see!("$5", "u.id"),
+            " ORDER BY f.created_at DESC, f.follower_id DESC
+             LIMIT $4"
+        ),
     )
     .await
 }
 
-/// Whom `user` follows, most recent first. Served by follows_following
-/// (follower_id, created_at DESC, followee_id DESC).
+/// Whom `user` follows, most recent first, as `viewer` may see them. Served
+/// by follows_following (follower_id, created_at DESC, followee_id DESC).
 pub async fn following(
     db: &Db,
     urls: &dyn MediaUrls,
     user: UserId,
+    viewer: Option<UserId>,
     page: &PageRequest,
 ) -> ApiResult<Page<ShortUser>> {
     follow_page(
         db,
         urls,
-        user,
+        (user, viewer),
         page,
-        "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS followed_at
-         FROM follows f JOIN users u ON u.id = f.followee_id
-         WHERE f.follower_id = $1 AND (f.created_at, f.followee_id) < ($2, $3)
-         ORDER BY f.created_at DESC, f.followee_id DESC
-         LIMIT $4",
+        concat!(
+            "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS listed_at
+             FROM follows f JOIN users u ON u.id = f.followee_id
+             WHERE f.follower_id = $1 AND (f.created_at, f.followee_id) < ($2, $3)
+               AND ",
+            may_see!("$5", "u.id"),
+            " ORDER BY f.created_at DESC, f.followee_id DESC
+             LIMIT $4"
+        ),
     )
     .await
 }
 
+/// A person in a list of people, with the time that orders the list.
 #[derive(sqlx::FromRow)]
-struct FollowRow {
+pub(crate) struct ListedUser {
     id: UserId,
     username: String,
     display_name: String,
     avatar_key: Option<String>,
-    followed_at: Timestamp,
+    listed_at: Timestamp,
 }
 
 /// One page of either side of the graph; `sql` takes the user, the
-/// cursor's time and id, and the row limit.
+/// cursor's time and id, the row limit and the viewer.
 async fn follow_page(
     db: &Db,
     urls: &dyn MediaUrls,
-    user: UserId,
+    (user, viewer): (UserId, Option<UserId>),
     page: &PageRequest,
     sql: &'static str,
 ) -> ApiResult<Page<ShortUser>> {
     let before = page.before();
-    let rows: Vec<FollowRow> = with_db!(db, pool, {
+    let rows: Vec<ListedUser> = with_db!(db, pool, {
         sqlx::query_as(sql)
             .bind(user)
             .bind(before.at)
             .bind(before.id)
             .bind(page.fetch_limit())
+            .bind(viewer)
             .fetch_all(pool)
             .await?
     });
-    let cursor = |row: &FollowRow| Cursor {
-        at: row.followed_at,
+    Ok(listed_users(rows, page, urls))
+}
+
+/// A page of listed people, keyed by when they were listed.
+pub(crate) fn listed_users(
+    rows: Vec<ListedUser>,
+    page: &PageRequest,
+    urls: &dyn MediaUrls,
+) -> Page<ShortUser> {
+    let cursor = |row: &ListedUser| Cursor {
+        at: row.listed_at,
         id: row.id.0,
     };
-    Ok(Page::from_rows(rows, page, cursor).map(|row| {
+    Page::from_rows(rows, page, cursor).map(|row| {
         ShortUser::new(
             row.id,
             row.username,
@@ -170,5 +197,5 @@ async fn follow_page(
             row.avatar_key.as_deref(),
             urls,
         )
-    }))
+    })
 }

@@ -9,6 +9,7 @@
 //! each backend. What differs (schema types, text search) lives in the
 //! per-backend migrations and in a few `match`es on [`Db`].
 
+pub mod blocks;
 pub mod comments;
 pub mod error;
 pub mod feed;
@@ -20,6 +21,7 @@ pub mod search;
 pub mod sessions;
 mod timestamp;
 pub mod users;
+mod visibility;
 
 use std::path::Path;
 use std::str::FromStr;

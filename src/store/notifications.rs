@@ -18,6 +18,7 @@ use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
 use crate::domain::notification::{Notification, NotificationKind};
 use crate::domain::pagination::{Cursor, Page, PageRequest};
 use crate::domain::{MediaUrls, ShortUser, Timestamp};
+use crate::store::visibility::may_see;
 use crate::store::{placeholders, with_db, Db};
 
 /// Stores a notification in the caller's open transaction `$tx` and
@@ -68,21 +69,42 @@ macro_rules! insert_notification {
 }
 pub(crate) use insert_notification;
 
+/// The condition that recipient `$recipient` hears from actor `$actor` at
+/// all: neither blocked the other, and the recipient has not muted the
+/// actor with their notifications.
+macro_rules! hears_from {
+    ($recipient:literal, $actor:literal) => {
+        concat!(
+            $crate::store::visibility::may_see!($recipient, $actor),
+            " AND NOT EXISTS (SELECT 1 FROM mutes sm WHERE sm.muter_id = ",
+            $recipient,
+            " AND sm.muted_id = ",
+            $actor,
+            " AND sm.notifications)"
+        )
+    };
+}
+pub(crate) use hears_from;
+
 /// Draws the next `seq` of recipient `$1`, locking their stream row until the
 /// commit; no row when the notification (`$2` actor, `$3` kind, `$4` post)
-/// would repeat a like or follow, so that the usual repeat leaves no hole.
+/// would repeat a like or follow, so that the usual repeat leaves no hole,
+/// and none when the recipient does not hear from the actor (a block, a
+/// mute of notifications): then nothing is stored.
 /// (Two such repeats racing each other still can: the insert then does
 /// nothing, which readers of the stream allow for.)
-pub(crate) const NEXT_SEQ: &str = "
-    INSERT INTO notification_streams (user_id, last_seq)
-    SELECT $1, 1
-    WHERE NOT EXISTS (
-        SELECT 1 FROM notifications
-        WHERE recipient_id = $1 AND actor_id = $2 AND kind = $3
-          AND kind IN ('like', 'follow') AND COALESCE(post_id, 0) = COALESCE($4, 0)
-    )
-    ON CONFLICT (user_id) DO UPDATE SET last_seq = notification_streams.last_seq + 1
-    RETURNING last_seq";
+pub(crate) const NEXT_SEQ: &str = concat!(
+    "INSERT INTO notification_streams (user_id, last_seq)
+     SELECT $1, 1
+     WHERE NOT EXISTS (
+         SELECT 1 FROM notifications
+         WHERE recipient_id = $1 AND actor_id = $2 AND kind = $3
+           AND kind IN ('like', 'follow') AND COALESCE(post_id, 0) = COALESCE($4, 0)
+     ) AND ",
+    hears_from!("$1", "$2"),
+    " ON CONFLICT (user_id) DO UPDATE SET last_seq = notification_streams.last_seq + 1
+     RETURNING last_seq"
+);
 
 /// The last `seq` handed out to `user` (0 before their first notification).
 pub async fn latest_seq(db: &Db, user: UserId) -> ApiResult<i64> {
@@ -157,9 +179,10 @@ pub async fn by_ids(
         return Ok(Vec::new());
     }
     let sql = format!(
-        "{} WHERE n.id IN ({}) ORDER BY n.id",
+        "{} WHERE n.id IN ({}) AND {} ORDER BY n.id",
         notification_select!(),
-        placeholders(1, ids.len())
+        placeholders(1, ids.len()),
+        may_see!("n.recipient_id", "n.actor_id")
     );
     let rows: Vec<NotificationRow> = with_db!(db, pool, {
         let mut query = sqlx::query_as::<_, NotificationRow>(&sql);
@@ -190,7 +213,9 @@ pub async fn page(
     let rows: Vec<NotificationRow> = with_db!(db, pool, {
         sqlx::query_as(concat!(
             notification_select!(),
-            " WHERE n.recipient_id = $1 AND n.id < $2 ORDER BY n.id DESC LIMIT $3"
+            " WHERE n.recipient_id = $1 AND n.id < $2 AND ",
+            may_see!("n.recipient_id", "n.actor_id"),
+            " ORDER BY n.id DESC LIMIT $3"
         ))
         .bind(recipient)
         .bind(before.id)
@@ -221,7 +246,9 @@ pub async fn in_stream(
     let rows: Vec<NotificationRow> = with_db!(db, pool, {
         sqlx::query_as(concat!(
             notification_select!(),
-            " WHERE n.recipient_id = $1 AND n.seq > $2 AND n.seq <= $3 ORDER BY n.seq LIMIT $4"
+            " WHERE n.recipient_id = $1 AND n.seq > $2 AND n.seq <= $3 AND ",
+            may_see!("n.recipient_id", "n.actor_id"),
+            " ORDER BY n.seq LIMIT $4"
         ))
         .bind(recipient)
         .bind(after)
@@ -240,9 +267,10 @@ pub async fn in_stream(
 /// partial index notifications_unread.
 pub async fn unread_count(db: &Db, recipient: UserId) -> ApiResult<i64> {
     Ok(with_db!(db, pool, {
-        sqlx::query_scalar(
-            "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND NOT read",
-        )
+        sqlx::query_scalar(concat!(
+            "SELECT COUNT(*) FROM notifications n WHERE n.recipient_id = $1 AND NOT n.read AND ",
+            may_see!("n.recipient_id", "n.actor_id")
+        ))
         .bind(recipient)
         .fetch_one(pool)
         .await?

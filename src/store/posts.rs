@@ -8,7 +8,8 @@ use crate::domain::ids::{NotificationId, PostId, UserId};
 use crate::domain::media::StoredImage;
 use crate::domain::NotificationKind;
 use crate::domain::{text, Media, MediaUrls, Post, ShortUser, Timestamp};
-use crate::store::notifications::insert_notification;
+use crate::store::notifications::{hears_from, insert_notification};
+use crate::store::visibility::may_see;
 use crate::store::{placeholders, with_db, BeginWrite, Db};
 
 /// A post with its author, as every post list selects it.
@@ -120,7 +121,8 @@ pub async fn load(
         sqlx::query_as(concat!(
             "SELECT ",
             post_columns!(),
-            " FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $2"
+            " FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $2 AND ",
+            may_see!("$1", "p.author_id")
         ))
         .bind(viewer)
         .bind(id)
@@ -264,10 +266,13 @@ pub async fn delete(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<String>> {
 /// the terms of the `notifications_once` index so that the index answers
 /// it); likes are the most frequent write.
 /// `$1` post, `$2` liker, `$3` now, `$4` the notification kind.
-const LIKE_POSTGRES: &str = "
-    WITH liked AS (
+const LIKE_POSTGRES: &str = concat!(
+    "WITH visible AS (
+        SELECT id, author_id FROM posts WHERE id = $1 AND ",
+    may_see!("$2", "posts.author_id"),
+    "), liked AS (
         INSERT INTO likes (post_id, user_id, created_at)
-        SELECT id, $2, $3 FROM posts WHERE id = $1
+        SELECT id, $2, $3 FROM visible
         ON CONFLICT DO NOTHING
         RETURNING post_id
     ), counted AS (
@@ -281,8 +286,9 @@ const LIKE_POSTGRES: &str = "
             SELECT 1 FROM notifications
             WHERE recipient_id = counted.author_id AND actor_id = $2 AND kind = $4
               AND kind IN ('like', 'follow') AND COALESCE(post_id, 0) = $1
-        )
-        ON CONFLICT (user_id) DO UPDATE SET last_seq = notification_streams.last_seq + 1
+        ) AND ",
+    hears_from!("counted.author_id", "$2"),
+    " ON CONFLICT (user_id) DO UPDATE SET last_seq = notification_streams.last_seq + 1
         RETURNING user_id, last_seq
     ), notified AS (
         INSERT INTO notifications (recipient_id, seq, actor_id, kind, post_id, created_at)
@@ -290,7 +296,8 @@ const LIKE_POSTGRES: &str = "
         ON CONFLICT DO NOTHING
         RETURNING id
     )
-    SELECT EXISTS (SELECT 1 FROM posts WHERE id = $1), (SELECT id FROM notified)";
+    SELECT EXISTS (SELECT 1 FROM visible), (SELECT id FROM notified)"
+);
 
 /// `by` likes post `id` (idempotent); its author is notified once, ever.
 /// Returns the new notification, if any.
@@ -312,11 +319,14 @@ pub async fn like(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<Notification
         }
         Db::Sqlite(pool) => {
             let mut tx = pool.begin_write().await?;
-            let author: Option<UserId> =
-                sqlx::query_scalar("SELECT author_id FROM posts WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let author: Option<UserId> = sqlx::query_scalar(concat!(
+                "SELECT author_id FROM posts WHERE id = $1 AND ",
+                may_see!("$2", "posts.author_id")
+            ))
+            .bind(id)
+            .bind(by)
+            .fetch_optional(&mut *tx)
+            .await?;
             let Some(author) = author else {
                 return Err(ApiError::not_found("post"));
             };

@@ -11,6 +11,7 @@
 use crate::domain::error::ApiResult;
 use crate::domain::ids::UserId;
 use crate::domain::{HashtagCount, MediaUrls, ShortUser};
+use crate::store::visibility::may_see;
 use crate::store::Db;
 
 const USERS_LIMIT: i64 = 20;
@@ -43,8 +44,14 @@ fn prefix_end(q: &str) -> String {
 }
 
 /// Users whose username or display name starts with or contains `q`
-/// (lower case, not empty), prefix matches first, then the most followed.
-pub async fn users(db: &Db, urls: &dyn MediaUrls, q: &str) -> ApiResult<Vec<ShortUser>> {
+/// (lower case, not empty), prefix matches first, then the most followed;
+/// only those `viewer` may see.
+pub async fn users(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    q: &str,
+    viewer: Option<UserId>,
+) -> ApiResult<Vec<ShortUser>> {
     let short = q.chars().count() < 3;
     let prefix = format!("{}%", like_escaped(q));
     let hits: Vec<UserHit> = match db {
@@ -54,48 +61,55 @@ pub async fn users(db: &Db, urls: &dyn MediaUrls, q: &str) -> ApiResult<Vec<Shor
             } else {
                 format!("%{}%", like_escaped(q))
             };
-            sqlx::query_as(
-                r"SELECT id, username, display_name, avatar_key FROM users
-                  WHERE username LIKE $1 ESCAPE '\' OR lower(display_name) LIKE $1 ESCAPE '\'
-                  ORDER BY username LIKE $2 ESCAPE '\' DESC,
-                           lower(display_name) LIKE $2 ESCAPE '\' DESC,
-                           followers_count DESC, id
-                  LIMIT $3",
-            )
+            sqlx::query_as(concat!(
+                r"SELECT u.id, u.username, u.display_name, u.avatar_key FROM users u
+                  WHERE (u.username LIKE $1 ESCAPE '\' OR lower(u.display_name) LIKE $1 ESCAPE '\')
+                    AND ",
+                may_see!("$4", "u.id"),
+                r" ORDER BY u.username LIKE $2 ESCAPE '\' DESC,
+                           lower(u.display_name) LIKE $2 ESCAPE '\' DESC,
+                           u.followers_count DESC, u.id
+                  LIMIT $3"
+            ))
             .bind(pattern)
             .bind(&prefix)
             .bind(USERS_LIMIT)
+            .bind(viewer)
             .fetch_all(pool)
             .await?
         }
         Db::Sqlite(pool) if short => {
-            sqlx::query_as(
-                "SELECT id, username, display_name, avatar_key FROM users
-                 WHERE username >= $1 AND username < $2
-                 ORDER BY followers_count DESC, id
-                 LIMIT $3",
-            )
+            sqlx::query_as(concat!(
+                "SELECT u.id, u.username, u.display_name, u.avatar_key FROM users u
+                 WHERE u.username >= $1 AND u.username < $2 AND ",
+                may_see!("$4", "u.id"),
+                " ORDER BY u.followers_count DESC, u.id
+                 LIMIT $3"
+            ))
             .bind(q)
             .bind(prefix_end(q))
             .bind(USERS_LIMIT)
+            .bind(viewer)
             .fetch_all(pool)
             .await?
         }
         Db::Sqlite(pool) => {
             // An FTS5 phrase: the query as one quoted string, quotes doubled.
             let phrase = format!("\"{}\"", q.replace('"', "\"\""));
-            sqlx::query_as(
+            sqlx::query_as(concat!(
                 r"SELECT u.id, u.username, u.display_name, u.avatar_key
                   FROM users_search s JOIN users u ON u.id = s.rowid
-                  WHERE users_search MATCH $1
-                  ORDER BY u.username LIKE $2 ESCAPE '\' DESC,
+                  WHERE users_search MATCH $1 AND ",
+                may_see!("$4", "u.id"),
+                r" ORDER BY u.username LIKE $2 ESCAPE '\' DESC,
                            lower(u.display_name) LIKE $2 ESCAPE '\' DESC,
                            u.followers_count DESC, u.id
-                  LIMIT $3",
-            )
+                  LIMIT $3"
+            ))
             .bind(phrase)
             .bind(&prefix)
             .bind(USERS_LIMIT)
+            .bind(viewer)
             .fetch_all(pool)
             .await?
         }

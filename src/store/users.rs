@@ -5,6 +5,7 @@ use crate::domain::fields::Username;
 use crate::domain::ids::UserId;
 use crate::domain::{MediaUrls, Timestamp, User};
 use crate::store::error::is_unique_violation;
+use crate::store::visibility::may_see;
 use crate::store::{placeholders, with_db, BeginWrite, Db};
 
 #[derive(sqlx::FromRow)]
@@ -20,6 +21,9 @@ struct UserRow {
     followers_count: i64,
     following_count: i64,
     followed_by_me: bool,
+    follows_me: bool,
+    blocked_by_me: bool,
+    muted_by_me: bool,
 }
 
 impl UserRow {
@@ -36,6 +40,9 @@ impl UserRow {
             followers_count: self.followers_count,
             following_count: self.following_count,
             followed_by_me: viewer.map(|_| self.followed_by_me),
+            follows_me: viewer.map(|_| self.follows_me),
+            blocked_by_me: viewer.map(|_| self.blocked_by_me),
+            muted_by_me: viewer.map(|_| self.muted_by_me),
             email: None,
         }
     }
@@ -51,21 +58,29 @@ impl UserRow {
     }
 }
 
-/// Selects one user as `UserRow`; `$1` is the key, `$2` the viewer (or NULL).
+/// Selects one user as `UserRow`; `$1` is the key, `$2` the viewer (or NULL),
+/// whose relations to the user fill the `…_me` columns.
 macro_rules! select_user {
     ($where:literal) => {
         concat!(
             "SELECT u.id, u.username, u.email, u.display_name, u.bio, u.avatar_key,
                     u.created_at, u.posts_count, u.followers_count, u.following_count,
                     EXISTS (SELECT 1 FROM follows f
-                            WHERE f.follower_id = $2 AND f.followee_id = u.id) AS followed_by_me
+                            WHERE f.follower_id = $2 AND f.followee_id = u.id) AS followed_by_me,
+                    EXISTS (SELECT 1 FROM follows f
+                            WHERE f.follower_id = u.id AND f.followee_id = $2) AS follows_me,
+                    EXISTS (SELECT 1 FROM blocks b
+                            WHERE b.blocker_id = $2 AND b.blocked_id = u.id) AS blocked_by_me,
+                    EXISTS (SELECT 1 FROM mutes m
+                            WHERE m.muter_id = $2 AND m.muted_id = u.id) AS muted_by_me
              FROM users u WHERE ",
             $where
         )
     };
 }
 
-/// A profile by name, as `viewer` sees it.
+/// A profile by name, as `viewer` sees it: `None` also when `viewer` may
+/// not see it.
 pub async fn by_username(
     db: &Db,
     urls: &dyn MediaUrls,
@@ -73,17 +88,22 @@ pub async fn by_username(
     viewer: Option<UserId>,
 ) -> ApiResult<Option<User>> {
     let row: Option<UserRow> = with_db!(db, pool, {
-        sqlx::query_as(select_user!("u.username = $1"))
-            .bind(username.as_str())
-            .bind(viewer)
-            .fetch_optional(pool)
-            .await?
+        sqlx::query_as(concat!(
+            select_user!("u.username = $1 AND "),
+            may_see!("$2", "u.id")
+        ))
+        .bind(username.as_str())
+        .bind(viewer)
+        .fetch_optional(pool)
+        .await?
     });
     Ok(row.map(|row| row.into_user(viewer, urls)))
 }
 
-/// A profile by id, as `viewer` sees it.
-pub async fn by_id(
+/// An account by id with `viewer`'s relations to it, whether or not
+/// `viewer` may see it: the answer to the viewer's own act on the account
+/// (following, blocking, muting it).
+pub async fn related(
     db: &Db,
     urls: &dyn MediaUrls,
     id: UserId,
@@ -113,7 +133,8 @@ pub async fn own_account(db: &Db, urls: &dyn MediaUrls, id: UserId) -> ApiResult
         .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))
 }
 
-/// The ids of the existing users among `names` (for @mentions).
+/// The ids of the existing users among `names` (for @mentions; whether
+/// one hears of it is the notification's own rule, `hears_from!`).
 pub async fn ids_of(db: &Db, names: &[Username]) -> ApiResult<Vec<UserId>> {
     if names.is_empty() {
         return Ok(Vec::new());
@@ -131,7 +152,26 @@ pub async fn ids_of(db: &Db, names: &[Username]) -> ApiResult<Vec<UserId>> {
     }))
 }
 
-/// The id of the user with this name.
+/// The id of the user with this name, if `viewer` may see them.
+pub async fn visible_id_of(
+    db: &Db,
+    username: &Username,
+    viewer: Option<UserId>,
+) -> ApiResult<Option<UserId>> {
+    Ok(with_db!(db, pool, {
+        sqlx::query_scalar(concat!(
+            "SELECT u.id FROM users u WHERE u.username = $1 AND ",
+            may_see!("$2", "u.id")
+        ))
+        .bind(username.as_str())
+        .bind(viewer)
+        .fetch_optional(pool)
+        .await?
+    }))
+}
+
+/// The id of the user with this name, whoever asks: for acts that must
+/// reach an account the caller may not see (unblocking it).
 pub async fn id_of(db: &Db, username: &Username) -> ApiResult<Option<UserId>> {
     Ok(with_db!(db, pool, {
         sqlx::query_scalar("SELECT id FROM users WHERE username = $1")

@@ -1,0 +1,30 @@
+//! The one rule of who may see whom, as SQL every read embeds.
+//!
+//! `may_see!(viewer, author)` is a condition that holds when the viewer
+//! (a bound parameter such as `"$1"`, NULL for a signed-out caller) may see
+//! what the account `author` (a column such as `"p.author_id"`) wrote: their
+//! profile, posts, comments and place in lists. Today that means no block
+//! between the two, in either direction. Reads never repeat the rule; they
+//! embed this macro, so a new reason to hide someone (a private account, a
+//! suspension) changes every read at once.
+//!
+//! Both lookups are primary-key probes of `blocks (blocker_id, blocked_id)`.
+//! With a NULL viewer neither can match, so everyone is visible to the
+//! signed-out public.
+
+macro_rules! may_see {
+    ($viewer:literal, $author:literal) => {
+        concat!(
+            "(NOT EXISTS (SELECT 1 FROM blocks vb WHERE vb.blocker_id = ",
+            $viewer,
+            " AND vb.blocked_id = ",
+            $author,
+            ") AND NOT EXISTS (SELECT 1 FROM blocks vb WHERE vb.blocker_id = ",
+            $author,
+            " AND vb.blocked_id = ",
+            $viewer,
+            "))"
+        )
+    };
+}
+pub(crate) use may_see;
