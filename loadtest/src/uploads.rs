@@ -36,9 +36,9 @@ pub struct UploadArgs {
     #[arg(long, default_value_t = 10)]
     pub images: usize,
     /// Width and height of each image, in pixels.
-    #[arg(long, default_value_t = 2800)]
+    #[arg(long, default_value_t = 2150)]
     pub width: u32,
-    #[arg(long, default_value_t = 2100)]
+    #[arg(long, default_value_t = 1600)]
     pub height: u32,
     /// JPEG quality of the generated image.
     #[arg(long, default_value_t = 100)]
