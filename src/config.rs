@@ -179,7 +179,7 @@ impl Config {
                 })
                 .transpose()?,
             ws_max_sessions_per_user: parse(&var, "WS_MAX_SESSIONS_PER_USER", 20usize)?.max(1),
-            upload_memory_budget: parse(&var, "UPLOAD_MEMORY_BUDGET", 256 * 1024 * 1024usize)?,
+            upload_memory_budget: parse(&var, "UPLOAD_MEMORY_BUDGET", 1024 * 1024 * 1024usize)?,
         })
     }
 
