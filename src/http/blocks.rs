@@ -26,14 +26,20 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(muted))
 }
 
-/// The other account of a block or mute; acting on oneself is a 400.
+/// The error code and message for acting on oneself.
+type SelfRefusal = (&'static str, &'static str);
+const SELF_BLOCK: SelfRefusal = ("cannot_block_self", "you cannot block yourself");
+const SELF_MUTE: SelfRefusal = ("cannot_mute_self", "you cannot mute yourself");
+
+/// Charges the write to `me` and finds the other account of a block or
+/// mute; acting on oneself is a 400.
 async fn other_account(
     state: &AppState,
     me: UserId,
     username: &str,
-    code: &'static str,
-    message: &'static str,
+    (code, message): SelfRefusal,
 ) -> ApiResult<UserId> {
+    state.limits.write(me)?;
     let target = account_id_by_username(&state.db, username).await?;
     if target == me {
         return Err(ApiError::bad_request(code, message));
@@ -63,15 +69,7 @@ async fn block(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    state.limits.write(me.id)?;
-    let target = other_account(
-        &state,
-        me.id,
-        &username,
-        "cannot_block_self",
-        "you cannot block yourself",
-    )
-    .await?;
+    let target = other_account(&state, me.id, &username, SELF_BLOCK).await?;
     store::blocks::block(&state.db, me.id, target).await?;
     profile(&state, target, me.id).await
 }
@@ -96,15 +94,7 @@ async fn unblock(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    state.limits.write(me.id)?;
-    let target = other_account(
-        &state,
-        me.id,
-        &username,
-        "cannot_block_self",
-        "you cannot block yourself",
-    )
-    .await?;
+    let target = other_account(&state, me.id, &username, SELF_BLOCK).await?;
     store::blocks::unblock(&state.db, me.id, target).await?;
     profile(&state, target, me.id).await
 }
@@ -140,20 +130,12 @@ async fn mute(
     Path(username): Path<String>,
     Query(query): Query<MuteQuery>,
 ) -> ApiResult<Json<User>> {
-    state.limits.write(me.id)?;
     let notifications = match query.notifications.as_deref() {
         None | Some("false") => false,
         Some("true") => true,
         Some(_) => return Err(ApiError::invalid("notifications", "must be true or false")),
     };
-    let target = other_account(
-        &state,
-        me.id,
-        &username,
-        "cannot_mute_self",
-        "you cannot mute yourself",
-    )
-    .await?;
+    let target = other_account(&state, me.id, &username, SELF_MUTE).await?;
     store::blocks::mute(&state.db, me.id, target, notifications).await?;
     profile(&state, target, me.id).await
 }
@@ -178,15 +160,7 @@ async fn unmute(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    state.limits.write(me.id)?;
-    let target = other_account(
-        &state,
-        me.id,
-        &username,
-        "cannot_mute_self",
-        "you cannot mute yourself",
-    )
-    .await?;
+    let target = other_account(&state, me.id, &username, SELF_MUTE).await?;
     store::blocks::unmute(&state.db, me.id, target).await?;
     profile(&state, target, me.id).await
 }
