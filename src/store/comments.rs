@@ -1,15 +1,16 @@
 //! Comments: a post's thread, adding one with its notifications, deleting.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::comment::may_delete;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
 use crate::domain::pagination::{Cursor, Page, PageRequest};
+use crate::domain::post::RECENT_COMMENTS;
 use crate::domain::NotificationKind;
 use crate::domain::{Comment, MediaUrls, ShortUser, Timestamp};
 use crate::store::notifications::insert_notification;
-use crate::store::{with_db, BeginWrite, Db};
+use crate::store::{placeholders, with_db, BeginWrite, Db};
 
 #[derive(sqlx::FromRow)]
 struct CommentRow {
@@ -48,12 +49,22 @@ impl CommentRow {
     }
 }
 
+/// The columns of a `CommentRow` from `comments c JOIN users u`.
+macro_rules! comment_columns {
+    () => {
+        "c.id, c.post_id, c.body, c.created_at,
+         u.id AS author_id, u.username AS author_username,
+         u.display_name AS author_display_name, u.avatar_key AS author_avatar_key"
+    };
+}
+
 macro_rules! comment_select {
     () => {
-        "SELECT c.id, c.post_id, c.body, c.created_at,
-                u.id AS author_id, u.username AS author_username,
-                u.display_name AS author_display_name, u.avatar_key AS author_avatar_key
-         FROM comments c JOIN users u ON u.id = c.author_id"
+        concat!(
+            "SELECT ",
+            comment_columns!(),
+            " FROM comments c JOIN users u ON u.id = c.author_id"
+        )
     };
 }
 
@@ -90,6 +101,81 @@ pub async fn page(
     Ok(Some(
         Page::from_rows(rows, page, CommentRow::cursor).map(|row| row.into_comment(urls)),
     ))
+}
+
+/// The newest comments of `posts` posts on PostgreSQL (public for the load
+/// test's pgbench script): `$1` is how many per post, then the post ids.
+/// Each post's share is one backwards range of comments_post
+/// (post_id, created_at, id) that stops after the limit, through a
+/// `LATERAL` join, so the cost is posts × limit however long a thread is.
+pub fn recent_query_postgres(posts: usize) -> String {
+    format!(
+        concat!(
+            "SELECT ",
+            comment_columns!(),
+            " FROM posts p
+             CROSS JOIN LATERAL (
+                 SELECT id, post_id, author_id, body, created_at FROM comments
+                 WHERE post_id = p.id ORDER BY created_at DESC, id DESC LIMIT $1
+             ) c
+             JOIN users u ON u.id = c.author_id
+             WHERE p.id IN ({})
+             ORDER BY c.post_id, c.created_at, c.id"
+        ),
+        placeholders(2, posts)
+    )
+}
+
+/// The same on SQLite, which has no `LATERAL`: a correlated `IN` list per
+/// post (its plan: the subquery searches the covering comments_post index
+/// backwards and stops, then each comment is found by its primary key).
+fn recent_query_sqlite(posts: usize) -> String {
+    format!(
+        concat!(
+            "SELECT ",
+            comment_columns!(),
+            " FROM posts p
+             JOIN comments c ON c.id IN (
+                 SELECT n.id FROM comments n
+                 WHERE n.post_id = p.id ORDER BY n.created_at DESC, n.id DESC LIMIT $1
+             )
+             JOIN users u ON u.id = c.author_id
+             WHERE p.id IN ({})
+             ORDER BY c.post_id, c.created_at, c.id"
+        ),
+        placeholders(2, posts)
+    )
+}
+
+/// The newest comments of each of `posts` (at most [`RECENT_COMMENTS`] per
+/// post, newest last), in one query for a whole page of posts.
+pub(crate) async fn recent(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    posts: &[PostId],
+) -> ApiResult<HashMap<PostId, Vec<Comment>>> {
+    if posts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = match db {
+        Db::Postgres(_) => recent_query_postgres(posts.len()),
+        Db::Sqlite(_) => recent_query_sqlite(posts.len()),
+    };
+    let rows: Vec<CommentRow> = with_db!(db, pool, {
+        let mut query = sqlx::query_as::<_, CommentRow>(&sql).bind(RECENT_COMMENTS as i64);
+        for id in posts {
+            query = query.bind(*id);
+        }
+        query.fetch_all(pool).await?
+    });
+    let mut recent: HashMap<PostId, Vec<Comment>> = HashMap::new();
+    for row in rows {
+        recent
+            .entry(row.post_id)
+            .or_default()
+            .push(row.into_comment(urls));
+    }
+    Ok(recent)
 }
 
 /// Writes `author`'s comment on `post` with the post's counter and the
