@@ -567,6 +567,10 @@ async function main() {
     await ana.page.waitForURL(`${BASE}/u/ben/followers`);
     await ana.page.getByRole('heading', { name: 'People following ben' }).waitFor();
     await ana.page.locator('.user-list a[href="/u/ana"]').waitFor();
+    await ana.page.locator('.page-sub', { hasText: '1 person' }).waitFor();
+    await ana.page.goto(`${BASE}/u/ana/following`);
+    const row = ana.page.locator('.user-row', { has: ana.page.locator('a[href="/u/ben"]') });
+    await row.getByRole('button', { name: /^Following ben/ }).waitFor();
   });
 
   await step('an unreachable server is shown, and clears itself', async () => {
