@@ -582,8 +582,9 @@ async function main() {
     }, { required: false });
   });
 
+  let wide;
   await step('ben shares two more photos (one without alt text, one wider than the medium size)', async () => {
-    await share(ben, [{ name: 'bubbles.png', color: scenes.bubbles(800, 800), width: 800, height: 800, alt: '' }], 'Weekend colour study #abstract');
+    wide = await share(ben, [{ name: 'bubbles.png', color: scenes.bubbles(800, 800), width: 800, height: 800, alt: '' }], 'Weekend colour study #abstract');
     await share(ben, [{ name: 'peaks.png', color: scenes.mountains(400, 500), width: 400, height: 500, alt: 'Mountain ridge and lake' }], 'Morning hike with @ana #mountains');
   });
 
@@ -595,7 +596,7 @@ async function main() {
     await ana.page.getByRole('heading', { name: '#mountains' }).waitFor();
   });
 
-  await step('a photo without alt text is named after its author; feed photos come from srcset', async () => {
+  await step('a photo without alt text is named after its author; at 1× and 2× srcset picks a version within 1.5× of the slot', async () => {
     await ana.page.goto(`${BASE}/`);
     const article = ana.page.locator('article.post', { hasText: 'Weekend colour study' });
     const img = article.locator('img.photo-img');
@@ -606,6 +607,22 @@ async function main() {
     const chosen = await img.evaluate((el) => ({ src: el.currentSrc, shown: el.getBoundingClientRect().width, srcset: el.srcset }));
     check(/_m\.jpg$/.test(chosen.src), `at 1× a ${chosen.shown} px slot takes the 540 px version: ${JSON.stringify(chosen)}`);
     check(540 <= chosen.shown * 1.5, `540 px is within 1.5× of ${chosen.shown} px`);
+
+    // A 2× phone takes the display version for the same photo.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    try {
+      const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true });
+      const page = await phone.newPage();
+      await page.goto(`${BASE}/p/${wide.id}`);
+      const big = page.locator('.post-detail img.photo-img');
+      await page.waitForFunction(() => document.querySelector('.post-detail img.photo-img')?.complete);
+      const picked = await big.evaluate((el) => ({ src: el.currentSrc, shown: el.getBoundingClientRect().width }));
+      check(picked.src.endsWith(wide.media[0].url), `at 2× a ${picked.shown} px slot takes the 800 px display version: ${picked.src}`);
+      const ratio = 800 / (picked.shown * 2);
+      check(ratio >= 1 / 1.5 && ratio <= 1.5, `800 px is within 1.5× of ${picked.shown * 2} device px`);
+    } finally {
+      await browser.close();
+    }
   });
 
   await step('ben edits his name, bio and picture', async () => {
