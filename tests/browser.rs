@@ -72,11 +72,11 @@ async fn web_front_end_in_headless_chromium() {
         .env("SCREENSHOT_DIR", &screenshots)
         .env("ACCESS_TOKEN_TTL", TOKEN_TTL)
         .env("CHROMIUM", chromium());
-    // The scenario stops itself after 180 s; this bound is only a backstop.
+    // The scenario stops itself after 220 s; this bound is only a backstop.
     let run = tokio::task::spawn_blocking(move || command.output());
-    let output = tokio::time::timeout(Duration::from_secs(240), run)
+    let output = tokio::time::timeout(Duration::from_secs(280), run)
         .await
-        .expect("the browser scenario did not finish within 240 s")
+        .expect("the browser scenario did not finish within 280 s")
         .expect("the scenario's thread panicked")
         .expect("could not start node");
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -319,6 +319,28 @@ async fn display_is_at_most_1080_and_never_enlarged() {
 }
 
 #[tokio::test]
+async fn a_display_version_wider_than_540_gets_a_540_wide_medium_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let media = store(dir.path());
+    let cases = [
+        ((2400, 1600), Some((540, 360))),
+        ((1000, 3000), None),
+        ((1080, 1350), Some((540, 675))),
+        ((600, 400), Some((540, 360))),
+        ((540, 400), None),
+        ((7, 3), None),
+    ];
+    for ((width, height), expected) in cases {
+        let stored = media.store_post_image(jpeg(width, height)).await.unwrap();
+        let medium = stored.medium_key.as_deref().map(|key| {
+            assert_eq!(key, stored.image_key.replace(".jpg", "_m.jpg"));
+            open(dir.path(), key).dimensions()
+        });
+        assert_eq!(medium, expected, "{width}x{height}");
+    }
+}
+
+#[tokio::test]
 async fn thumbnail_is_the_centred_square() {
     let dir = tempfile::tempdir().unwrap();
     let media = store(dir.path());
@@ -387,13 +409,15 @@ async fn transparency_becomes_white_and_gifs_keep_their_first_frame() {
 }
 
 #[tokio::test]
-async fn avatar_is_a_320_square() {
+async fn avatar_is_a_320_square_with_a_96_square_beside_it() {
     let dir = tempfile::tempdir().unwrap();
     let media = store(dir.path());
     let key = media.store_avatar(jpeg(1600, 900)).await.unwrap();
-    assert!(key.starts_with("a/") && key.ends_with(".jpg"), "{key}");
+    assert!(key.starts_with("a2/") && key.ends_with(".jpg"), "{key}");
+    let small = key.replace(".jpg", "_s.jpg");
     assert_eq!(open(dir.path(), &key).dimensions(), (320, 320));
-    assert_eq!(stored_files(dir.path()), vec![key]);
+    assert_eq!(open(dir.path(), &small).dimensions(), (96, 96));
+    assert_eq!(stored_files(dir.path()), vec![key, small]);
 }
 
 #[tokio::test]

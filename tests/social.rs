@@ -125,16 +125,38 @@ async fn post_lifecycle_with_media_and_cleanup(app: TestApp) {
     assert_eq!(media[0]["alt"], "An orange sky");
     assert_eq!(media[1]["alt"], "");
     assert!(!media[0]["blurhash"].as_str().unwrap().is_empty());
+    assert!(
+        media[0]["medium_url"].is_string(),
+        "a display version wider than 540 px has a medium version"
+    );
+    assert!(
+        media[1]["medium_url"].is_null(),
+        "a 300 px wide one has none"
+    );
 
-    // The stored files are served with safe, long-lived headers; no part of
-    // the client's file name reached the disk.
-    for url in [&media[0]["url"], &media[0]["thumbnail_url"]] {
+    // The stored files are served with safe, long-lived headers, as stored
+    // (images are not compressed again); no part of the client's file name
+    // reached the disk.
+    for url in [
+        &media[0]["url"],
+        &media[0]["thumbnail_url"],
+        &media[0]["medium_url"],
+    ] {
         let url = url.as_str().unwrap();
         assert!(
             url.starts_with("/uploads/") && !url.contains("passwd"),
             "{url}"
         );
-        let response = app.request(Method::GET, url, None).send().await.unwrap();
+        let response = app
+            .request(Method::GET, url, None)
+            .header(header::ACCEPT_ENCODING, "br, gzip")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.headers().get(header::CONTENT_ENCODING).is_none(),
+            "{url}"
+        );
         assert_eq!(response.status(), StatusCode::OK, "{url}");
         let headers = response.headers();
         assert!(headers[header::CONTENT_TYPE]
@@ -150,8 +172,8 @@ async fn post_lifecycle_with_media_and_cleanup(app: TestApp) {
     let uploads = app.dir.path().join("uploads");
     assert_eq!(
         files_under(&uploads).len(),
-        4,
-        "display + thumbnail per image"
+        5,
+        "display + thumbnail per image, and the wide one's medium version"
     );
 
     let id = post["id"].as_i64().unwrap();

@@ -63,6 +63,48 @@ async fn pages_and_assets_carry_security_and_cache_headers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_leaves_compressed_in_the_encoding_the_client_takes() {
+    let app = app().await;
+    let paths = ["/", "/js/app.js", "/css/app.css", "/api/openapi.json"];
+    let cases = [
+        ("br", Some("br")),
+        ("gzip", Some("gzip")),
+        ("gzip, deflate, br", Some("br")),
+        ("identity", None),
+    ];
+    for path in paths {
+        let plain = app.client.get(app.url(path)).send().await.unwrap();
+        assert!(
+            plain.headers().get(header::CONTENT_ENCODING).is_none(),
+            "{path}"
+        );
+        let plain_len = plain.bytes().await.unwrap().len();
+        for (accepted, expected) in cases {
+            let response = app
+                .client
+                .get(app.url(path))
+                .header(header::ACCEPT_ENCODING, accepted)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let encoding = response
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap().to_owned());
+            assert_eq!(encoding.as_deref(), expected, "{path} for {accepted:?}");
+            let sent = response.bytes().await.unwrap().len();
+            if expected.is_some() {
+                assert!(
+                    sent * 2 < plain_len,
+                    "{path} {accepted}: {sent} of {plain_len} bytes"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn app_routes_fall_back_to_the_page_and_api_stays_json() {
     let app = app().await;
     let index = app

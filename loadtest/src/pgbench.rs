@@ -1,7 +1,7 @@
-//! `loadtest pgbench-script`: the two statements of one `GET /api/feed` page
-//! on PostgreSQL (the server's own feed query and its media lookup, the very
-//! SQL the server runs) as a pgbench script, to measure the database alone
-//! and compare with the whole server.
+//! `loadtest pgbench-script`: the three statements of one `GET /api/feed`
+//! page on PostgreSQL (the server's own feed query, its media lookup and its
+//! recent comments, the very SQL the server runs) as a pgbench script, to
+//! measure the database alone and compare with the whole server.
 
 use clap::Args;
 use shutterbug::domain::Timestamp;
@@ -26,8 +26,8 @@ pub fn run(args: &PgbenchArgs) {
 
 /// The first page of a random user's feed, with the server's parameters
 /// written in: `$1` the reader, `$2`/`$3` the top-of-list cursor, `$4` the
-/// fetch limit. Then the media of a full page of posts; pgbench cannot pass
-/// the page's ids on, so they are random posts.
+/// fetch limit. Then the media and the recent comments of a full page of
+/// posts; pgbench cannot pass the page's ids on, so they are random posts.
 fn script(args: &PgbenchArgs) -> String {
     let sql = shutterbug::store::feed::FEED_POSTGRES
         .replace("$1", ":uid")
@@ -44,17 +44,25 @@ fn script(args: &PgbenchArgs) -> String {
         .fold(shutterbug::store::posts::media_query(fetched), |sql, i| {
             sql.replace(&format!("${i}"), &format!(":p{i}"))
         });
+    let comments = (1..=fetched).rev().fold(
+        shutterbug::store::comments::recent_query_postgres(fetched),
+        |sql, i| sql.replace(&format!("${}", i + 2), &format!(":p{i}")),
+    );
+    let comments = comments
+        .replace("$2", ":uid")
+        .replace("$1", &shutterbug::domain::post::RECENT_COMMENTS.to_string());
     let post_ids: String = (1..=fetched)
         .map(|i| format!("\\set p{i} random(1, {posts})\n", posts = args.posts.max(1)))
         .collect();
     format!(
-        "-- Shutterbug home feed, first page: the two statements GET /api/feed\n\
-         -- runs on PostgreSQL, the page and then its media.\n\
+        "-- Shutterbug home feed, first page: the three statements GET /api/feed\n\
+         -- runs on PostgreSQL, the page, its media and its recent comments.\n\
          -- pgbench -n -M prepared -c 16 -j 2 -T 30 -f feed.sql postgres://.../shutterbug\n\
          \\set uid random(1, {users})\n\
          {post_ids}\
          {sql};\n\
-         {media};\n",
+         {media};\n\
+         {comments};\n",
         users = args.users.max(1)
     )
 }

@@ -10,7 +10,7 @@ use super::Timestamp;
 /// Longest comment, in characters.
 pub const BODY_MAX: usize = 2200;
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct Comment {
     pub id: CommentId,
     pub post_id: PostId,

@@ -3,6 +3,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::comment::Comment;
 use super::ids::PostId;
 use super::user::ShortUser;
 use super::Timestamp;
@@ -11,6 +12,9 @@ use super::Timestamp;
 pub const MAX_IMAGES: usize = 10;
 pub const CAPTION_MAX: usize = 2200;
 pub const ALT_MAX: usize = 1500;
+/// How many of its newest comments a post carries (`recent_comments`):
+/// enough for a card's preview, so a page of cards needs no extra request.
+pub const RECENT_COMMENTS: usize = 3;
 
 /// A photo post as clients see it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -25,6 +29,8 @@ pub struct Post {
     pub comment_count: i64,
     /// Always false for a signed-out caller.
     pub liked_by_me: bool,
+    /// The newest comments (at most three), newest last.
+    pub recent_comments: Vec<Comment>,
     pub created_at: Timestamp,
 }
 
@@ -35,6 +41,10 @@ pub struct Media {
     pub url: String,
     /// A 320 px square, centre-cropped.
     pub thumbnail_url: String,
+    /// The display version scaled to 540 px wide, for phones and the feed's
+    /// column at 1×; `null` when the display version is not wider than that
+    /// (or was stored before medium versions were made).
+    pub medium_url: Option<String>,
     pub width: i64,
     pub height: i64,
     /// A compact placeholder to paint while the image loads.

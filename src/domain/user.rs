@@ -4,7 +4,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::ids::UserId;
-use super::media::MediaUrls;
+use super::media::{small_avatar_key, MediaUrls};
 use super::Timestamp;
 
 /// A person, as others see them. `GET /api/me` adds `email`.
@@ -15,6 +15,8 @@ pub struct User {
     pub display_name: String,
     pub bio: String,
     pub avatar_url: Option<String>,
+    /// A 96 px version of the avatar, or `null` (see `ShortUser`).
+    pub avatar_small_url: Option<String>,
     pub created_at: Timestamp,
     pub posts_count: i64,
     pub followers_count: i64,
@@ -43,6 +45,13 @@ pub struct ShortUser {
     pub username: String,
     pub display_name: String,
     pub avatar_url: Option<String>,
+    /// A 96 px version of the avatar for small slots, or `null` (no avatar,
+    /// or one stored before small versions were made).
+    pub avatar_small_url: Option<String>,
+    /// Only in lists of people (followers, following, suggestions) for a
+    /// signed-in caller, so that each row can carry a follow button.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub followed_by_me: Option<bool>,
 }
 
 impl ShortUser {
@@ -59,6 +68,18 @@ impl ShortUser {
             username,
             display_name,
             avatar_url: avatar_key.map(|key| urls.url(key)),
+            avatar_small_url: avatar_key
+                .and_then(small_avatar_key)
+                .map(|key| urls.url(&key)),
+            followed_by_me: None,
+        }
+    }
+
+    /// The same, with whether the caller follows them.
+    pub fn followed_by_me(self, followed: Option<bool>) -> Self {
+        Self {
+            followed_by_me: followed,
+            ..self
         }
     }
 }

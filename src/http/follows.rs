@@ -1,6 +1,8 @@
 //! The follow graph: follow, unfollow, followers and following lists.
 
 use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::domain::auth::AuthUser;
@@ -20,6 +22,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(follow, unfollow))
         .routes(routes!(followers))
         .routes(routes!(following))
+        .routes(routes!(suggestions))
 }
 
 /// The account `viewer` just acted on, with the relations the act changed.
@@ -105,7 +108,8 @@ async fn followers(
     let page = page.parse()?;
     let viewer = viewer.user_id();
     let user = users::id_by_username(&state.db, &username, viewer).await?;
-    let followers = store::follows::followers(&state.db, state.urls(), user, viewer, &page).await?;
+    let followers =
+        store::follows::followers(&state.db, state.urls(), user, viewer, &page).await?;
     Ok(Json(followers))
 }
 
@@ -133,6 +137,60 @@ async fn following(
     let page = page.parse()?;
     let viewer = viewer.user_id();
     let user = users::id_by_username(&state.db, &username, viewer).await?;
-    let following = store::follows::following(&state.db, state.urls(), user, viewer, &page).await?;
+    let following =
+        store::follows::following(&state.db, state.urls(), user, viewer, &page).await?;
     Ok(Json(following))
+}
+
+const SUGGESTIONS_DEFAULT: u32 = 10;
+const SUGGESTIONS_MAX: u32 = 50;
+
+#[derive(Deserialize, IntoParams)]
+pub struct SuggestionsQuery {
+    /// How many accounts, 1–50 (default 10).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 50)]
+    limit: Option<String>,
+}
+
+impl SuggestionsQuery {
+    fn limit(&self) -> ApiResult<u32> {
+        match self.limit.as_deref() {
+            None => Ok(SUGGESTIONS_DEFAULT),
+            Some(raw) => raw
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=SUGGESTIONS_MAX).contains(n))
+                .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 50")),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Suggestions {
+    pub users: Vec<ShortUser>,
+}
+
+/// Accounts the caller may want to follow: people followed by the people
+/// the caller follows (those followed by more of them first), then the most
+/// followed accounts; never the caller, never someone already followed.
+#[utoipa::path(
+    get,
+    path = "/api/suggestions",
+    tag = "users",
+    params(SuggestionsQuery),
+    responses(
+        (status = 200, description = "Suggested accounts, best first", body = Suggestions),
+        (status = 400, description = "Invalid limit", body = ErrorBody),
+        (status = 401, description = "Not signed in", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
+async fn suggestions(
+    State(state): State<AppState>,
+    me: AuthUser,
+    Query(query): Query<SuggestionsQuery>,
+) -> ApiResult<Json<Suggestions>> {
+    let limit = query.limit()?;
+    let users = store::follows::suggestions(&state.db, state.urls(), me.id, limit).await?;
+    Ok(Json(Suggestions { users }))
 }

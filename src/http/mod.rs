@@ -35,6 +35,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
 use tokio::sync::Semaphore;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -154,6 +155,9 @@ pub fn router(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(web::CONTENT_SECURITY_POLICY),
         ))
+        // Text (JS, CSS, HTML, JSON) leaves as brotli or gzip when the client
+        // takes it; the default predicate leaves images and tiny bodies alone.
+        .layer(CompressionLayer::new())
         .layer(cors(&config.cors_origins))
         .layer(middleware::from_fn(move |request, next| {
             shed_load(Arc::clone(&in_flight), timeout, request, next)

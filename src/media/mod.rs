@@ -3,7 +3,9 @@
 //! URL a client fetches each file from.
 //!
 //! Keys are relative paths, such as `p/3f/3f9c…e1.jpg`:
-//! `p/` holds post images (`…_t.jpg` is the thumbnail), `a/` avatars, and the
+//! `p/` holds post images (`…_t.jpg` is the thumbnail, `…_m.jpg` the
+//! medium version), `a2/` avatars with their small version beside them
+//! (`…_s.jpg`; `a/` holds older avatars, which have none), and the
 //! two-hex-digit shard keeps directories small. Nothing the client sends
 //! ever becomes part of a path.
 
@@ -18,10 +20,13 @@ use anyhow::Context;
 use tokio::sync::Semaphore;
 
 use crate::domain::error::ApiError;
+use crate::domain::media::small_avatar_key;
 pub use crate::domain::media::StoredImage;
 
 pub use blob::{BlobStore, LocalDisk};
-pub use process::{DISPLAY_MAX_SIDE, MAX_PIXELS, MAX_SIDE, SQUARE_SIDE};
+pub use process::{
+    DISPLAY_MAX_SIDE, MAX_PIXELS, MAX_SIDE, MEDIUM_WIDTH, SMALL_AVATAR_SIDE, SQUARE_SIDE,
+};
 pub use spool::{SpooledImage, Spooler, UploadBudget};
 
 /// Checks, converts and stores uploaded images. Cheap to clone.
@@ -66,8 +71,9 @@ impl MediaStore {
 
     /// Accepts a JPEG, PNG, WebP or GIF (first frame) post image and stores
     /// an upright JPEG display version (long side at most
-    /// [`DISPLAY_MAX_SIDE`], never enlarged) and a [`SQUARE_SIDE`] square
-    /// thumbnail, both without metadata.
+    /// [`DISPLAY_MAX_SIDE`], never enlarged), a [`SQUARE_SIDE`] square
+    /// thumbnail and, for a display version wider than [`MEDIUM_WIDTH`], a
+    /// medium version that wide, all without metadata.
     ///
     /// 413 `too_large` over `MAX_IMAGE_BYTES`; 415 `unsupported_media_type`
     /// for anything else we will not take: an unknown format, an undecodable
@@ -84,14 +90,20 @@ impl MediaStore {
         let name = random_name();
         let image_key = format!("p/{}/{name}.jpg", &name[..2]);
         let thumb_key = format!("p/{}/{name}_t.jpg", &name[..2]);
-        self.write(vec![
+        let medium_key = processed
+            .medium
+            .is_some()
+            .then(|| format!("p/{}/{name}_m.jpg", &name[..2]));
+        let mut files = vec![
             (image_key.clone(), processed.display),
             (thumb_key.clone(), processed.thumbnail),
-        ])
-        .await?;
+        ];
+        files.extend(medium_key.clone().zip(processed.medium));
+        self.write(files).await?;
         Ok(StoredImage {
             image_key,
             thumb_key,
+            medium_key,
             width: processed.width,
             height: processed.height,
             blurhash: processed.blurhash,
@@ -99,14 +111,18 @@ impl MediaStore {
     }
 
     /// Like [`Self::store_post_image`], but stores only a [`SQUARE_SIDE`]
-    /// square avatar cut from the centre; returns its key.
+    /// square avatar cut from the centre and its [`SMALL_AVATAR_SIDE`]
+    /// version; returns the key of the first (the second's follows from it:
+    /// `domain::media::small_avatar_key`).
     pub async fn store_avatar(&self, image: impl Into<SpooledImage>) -> Result<String, ApiError> {
         let mut image = image.into();
         self.check_byte_size(image.len())?;
         let avatar = self.on_cpu(move || process::avatar(&image.read()?)).await?;
         let name = random_name();
-        let key = format!("a/{}/{name}.jpg", &name[..2]);
-        self.write(vec![(key.clone(), avatar)]).await?;
+        let key = format!("a2/{}/{name}.jpg", &name[..2]);
+        let small = small_avatar_key(&key).context("an avatar key names its small version")?;
+        self.write(vec![(key.clone(), avatar.square), (small, avatar.small)])
+            .await?;
         Ok(key)
     }
 

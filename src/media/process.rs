@@ -34,6 +34,12 @@ const MAX_DECODE_ALLOC: u64 = 512 * 1024 * 1024;
 pub const DISPLAY_MAX_SIDE: u32 = 1080;
 /// Side of the square thumbnail and avatar.
 pub const SQUARE_SIDE: u32 = 320;
+/// Width of the medium version: a phone's column (375 px) and the feed's
+/// (470 px) at 1× are both within 1.5× of it, where the display version
+/// would be 2–3× too large.
+pub const MEDIUM_WIDTH: u32 = 540;
+/// Side of the small avatar, for the 24–44 px slots at up to 2×.
+pub const SMALL_AVATAR_SIDE: u32 = 96;
 const JPEG_QUALITY: u8 = 85;
 /// Blurhash is computed from a copy at most this many pixels a side.
 const BLURHASH_SOURCE_SIDE: u32 = 32;
@@ -42,6 +48,8 @@ const BLURHASH_SOURCE_SIDE: u32 = 32;
 pub struct ProcessedPost {
     pub display: Vec<u8>,
     pub thumbnail: Vec<u8>,
+    /// `None` when the display version is at most [`MEDIUM_WIDTH`] wide.
+    pub medium: Option<Vec<u8>>,
     pub width: u32,
     pub height: u32,
     pub blurhash: String,
@@ -51,20 +59,35 @@ pub struct ProcessedPost {
 pub fn post_image(bytes: &[u8]) -> Result<ProcessedPost, ApiError> {
     let display = decode_upright(bytes, DISPLAY_MAX_SIDE)?;
     let thumbnail = square(&display, SQUARE_SIDE);
+    let medium = (display.width() > MEDIUM_WIDTH)
+        .then(|| encode_jpeg(&to_width(&display, MEDIUM_WIDTH)))
+        .transpose()?;
     Ok(ProcessedPost {
         width: display.width(),
         height: display.height(),
         blurhash: blurhash_of(&display)?,
         display: encode_jpeg(&display)?,
         thumbnail: encode_jpeg(&thumbnail)?,
+        medium,
     })
 }
 
-/// The square avatar of an uploaded image.
-pub fn avatar(bytes: &[u8]) -> Result<Vec<u8>, ApiError> {
+/// An uploaded avatar: the square, and its small version.
+pub struct ProcessedAvatar {
+    pub square: Vec<u8>,
+    pub small: Vec<u8>,
+}
+
+/// The square avatar of an uploaded image, and its small version.
+pub fn avatar(bytes: &[u8]) -> Result<ProcessedAvatar, ApiError> {
     // Shrinking to the display size first keeps the crop and resize cheap.
     let image = decode_upright(bytes, DISPLAY_MAX_SIDE)?;
-    encode_jpeg(&square(&image, SQUARE_SIDE))
+    let full = square(&image, SQUARE_SIDE);
+    let small = full.resize_exact(SMALL_AVATAR_SIDE, SMALL_AVATAR_SIDE, FilterType::Lanczos3);
+    Ok(ProcessedAvatar {
+        square: encode_jpeg(&full)?,
+        small: encode_jpeg(&small)?,
+    })
 }
 
 /// Decodes `bytes` within the limits, flattens it to RGB, shrinks it to fit a
@@ -195,6 +218,14 @@ fn shrink_to_fit(image: DynamicImage, max_side: u32) -> DynamicImage {
         image
     };
     source.resize_exact(target_w, target_h, FilterType::Lanczos3)
+}
+
+/// `image` scaled to `width` pixels wide, keeping its shape; for images
+/// wider than that only.
+fn to_width(image: &DynamicImage, width: u32) -> DynamicImage {
+    let height = u64::from(image.height()) * u64::from(width) / u64::from(image.width().max(1));
+    let height = u32::try_from(height).unwrap_or(width).max(1);
+    image.resize_exact(width, height, FilterType::Lanczos3)
 }
 
 /// The centred square of `image`, scaled to `side` pixels (small images are

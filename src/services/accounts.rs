@@ -2,6 +2,7 @@
 
 use crate::domain::error::ApiResult;
 use crate::domain::ids::UserId;
+use crate::domain::media::avatar_keys;
 use crate::media::{MediaStore, SpooledImage};
 use crate::store::{users, Db};
 
@@ -16,11 +17,13 @@ pub async fn replace_avatar(
     let key = media.store_avatar(image).await?;
     match users::replace_avatar(&db, user, &key).await {
         Ok(previous) => {
-            media.remove(previous).await;
+            media
+                .remove(previous.into_iter().flat_map(avatar_keys))
+                .await;
             Ok(())
         }
         Err(e) => {
-            media.remove([key]).await;
+            media.remove(avatar_keys(key)).await;
             Err(e)
         }
     }

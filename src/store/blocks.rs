@@ -105,7 +105,9 @@ pub async fn blocked_by(
         urls,
         user,
         page,
-        "SELECT u.id, u.username, u.display_name, u.avatar_key, b.created_at AS listed_at
+        "SELECT u.id, u.username, u.display_name, u.avatar_key, b.created_at AS listed_at,
+                EXISTS (SELECT 1 FROM follows v WHERE v.follower_id = $1 AND v.followee_id = u.id)
+                AS followed_by_me
          FROM blocks b JOIN users u ON u.id = b.blocked_id
          WHERE b.blocker_id = $1 AND (b.created_at, b.blocked_id) < ($2, $3)
          ORDER BY b.created_at DESC, b.blocked_id DESC
@@ -126,7 +128,9 @@ pub async fn muted_by(
         urls,
         user,
         page,
-        "SELECT u.id, u.username, u.display_name, u.avatar_key, m.created_at AS listed_at
+        "SELECT u.id, u.username, u.display_name, u.avatar_key, m.created_at AS listed_at,
+                EXISTS (SELECT 1 FROM follows v WHERE v.follower_id = $1 AND v.followee_id = u.id)
+                AS followed_by_me
          FROM mutes m JOIN users u ON u.id = m.muted_id
          WHERE m.muter_id = $1 AND (m.created_at, m.muted_id) < ($2, $3)
          ORDER BY m.created_at DESC, m.muted_id DESC
@@ -154,5 +158,5 @@ async fn own_list(
             .fetch_all(pool)
             .await?
     });
-    Ok(listed_users(rows, page, urls))
+    Ok(listed_users(rows, page, urls, Some(user)))
 }

@@ -1,16 +1,17 @@
 //! Comments: a post's thread, adding one with its notifications, deleting.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::domain::comment::may_delete;
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
 use crate::domain::pagination::{Cursor, Page, PageRequest};
+use crate::domain::post::RECENT_COMMENTS;
 use crate::domain::NotificationKind;
 use crate::domain::{Comment, MediaUrls, ShortUser, Timestamp};
 use crate::store::notifications::insert_notification;
 use crate::store::visibility::may_see;
-use crate::store::{with_db, BeginWrite, Db};
+use crate::store::{placeholders, with_db, BeginWrite, Db};
 
 #[derive(sqlx::FromRow)]
 struct CommentRow {
@@ -49,12 +50,22 @@ impl CommentRow {
     }
 }
 
+/// The columns of a `CommentRow` from `comments c JOIN users u`.
+macro_rules! comment_columns {
+    () => {
+        "c.id, c.post_id, c.body, c.created_at,
+         u.id AS author_id, u.username AS author_username,
+         u.display_name AS author_display_name, u.avatar_key AS author_avatar_key"
+    };
+}
+
 macro_rules! comment_select {
     () => {
-        "SELECT c.id, c.post_id, c.body, c.created_at,
-                u.id AS author_id, u.username AS author_username,
-                u.display_name AS author_display_name, u.avatar_key AS author_avatar_key
-         FROM comments c JOIN users u ON u.id = c.author_id"
+        concat!(
+            "SELECT ",
+            comment_columns!(),
+            " FROM comments c JOIN users u ON u.id = c.author_id"
+        )
     };
 }
 
@@ -105,6 +116,95 @@ pub async fn page(
     Ok(Some(
         Page::from_rows(rows, page, CommentRow::cursor).map(|row| row.into_comment(urls)),
     ))
+}
+
+/// The newest comments of `posts` posts on PostgreSQL (public for the load
+/// test's pgbench script): `$1` is how many per post, `$2` the viewer (or
+/// NULL), then the post ids. Only comments the viewer may see count, and
+/// none by someone the post's author blocked (or was blocked by).
+/// Each post's share is one backwards range of comments_post
+/// (post_id, created_at, id) that stops after the limit, through a
+/// `LATERAL` join, so the cost is posts × limit however long a thread is.
+pub fn recent_query_postgres(posts: usize) -> String {
+    format!(
+        concat!(
+            "SELECT ",
+            comment_columns!(),
+            " FROM posts p
+             CROSS JOIN LATERAL (
+                 SELECT cm.id, cm.post_id, cm.author_id, cm.body, cm.created_at FROM comments cm
+                 WHERE cm.post_id = p.id AND ",
+            may_see!("$2", "cm.author_id"),
+            " AND ",
+            may_see!("p.author_id", "cm.author_id"),
+            " ORDER BY cm.created_at DESC, cm.id DESC LIMIT $1
+             ) c
+             JOIN users u ON u.id = c.author_id
+             WHERE p.id IN ({})
+             ORDER BY c.post_id, c.created_at, c.id"
+        ),
+        placeholders(3, posts)
+    )
+}
+
+/// The same on SQLite, which has no `LATERAL`: a correlated `IN` list per
+/// post (its plan: the subquery searches the covering comments_post index
+/// backwards and stops, then each comment is found by its primary key).
+fn recent_query_sqlite(posts: usize) -> String {
+    format!(
+        concat!(
+            "SELECT ",
+            comment_columns!(),
+            " FROM posts p
+             JOIN comments c ON c.id IN (
+                 SELECT n.id FROM comments n
+                 WHERE n.post_id = p.id AND ",
+            may_see!("$2", "n.author_id"),
+            " AND ",
+            may_see!("p.author_id", "n.author_id"),
+            " ORDER BY n.created_at DESC, n.id DESC LIMIT $1
+             )
+             JOIN users u ON u.id = c.author_id
+             WHERE p.id IN ({})
+             ORDER BY c.post_id, c.created_at, c.id"
+        ),
+        placeholders(3, posts)
+    )
+}
+
+/// The newest comments of each of `posts` (at most [`RECENT_COMMENTS`] per
+/// post, newest last) that `viewer` may see, in one query for a whole page
+/// of posts.
+pub(crate) async fn recent(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    posts: &[PostId],
+    viewer: Option<UserId>,
+) -> ApiResult<HashMap<PostId, Vec<Comment>>> {
+    if posts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = match db {
+        Db::Postgres(_) => recent_query_postgres(posts.len()),
+        Db::Sqlite(_) => recent_query_sqlite(posts.len()),
+    };
+    let rows: Vec<CommentRow> = with_db!(db, pool, {
+        let mut query = sqlx::query_as::<_, CommentRow>(&sql)
+            .bind(RECENT_COMMENTS as i64)
+            .bind(viewer);
+        for id in posts {
+            query = query.bind(*id);
+        }
+        query.fetch_all(pool).await?
+    });
+    let mut recent: HashMap<PostId, Vec<Comment>> = HashMap::new();
+    for row in rows {
+        recent
+            .entry(row.post_id)
+            .or_default()
+            .push(row.into_comment(urls));
+    }
+    Ok(recent)
 }
 
 /// Writes `author`'s comment on `post` with the post's counter and the

@@ -74,9 +74,10 @@ async fn page_of(
     db: &Db,
     urls: &dyn MediaUrls,
     rows: Vec<PostRow>,
+    viewer: Option<UserId>,
     page: &PageRequest,
 ) -> ApiResult<Page<Post>> {
-    let posts = hydrate(db, urls, rows).await?;
+    let posts = hydrate(db, urls, rows, viewer).await?;
     Ok(Page::from_rows(posts, page, post_cursor))
 }
 
@@ -108,7 +109,7 @@ pub async fn home(
                 .await?
         }
     };
-    page_of(db, urls, rows, page).await
+    page_of(db, urls, rows, Some(reader), page).await
 }
 
 /// Recent posts from everyone. Served by posts_time (created_at DESC, id DESC).
@@ -136,7 +137,7 @@ pub async fn explore(
         .fetch_all(pool)
         .await?
     });
-    page_of(db, urls, rows, page).await
+    page_of(db, urls, rows, viewer, page).await
 }
 
 /// Posts whose caption carries `tag` (normalised; `None` when nothing of it
@@ -174,7 +175,7 @@ pub async fn tagged(
         .fetch_all(pool)
         .await?
     });
-    page_of(db, urls, rows, page).await
+    page_of(db, urls, rows, viewer, page).await
 }
 
 /// `author`'s posts (the profile grid). Served by posts_author_time
@@ -205,5 +206,5 @@ pub async fn by_author(
         .fetch_all(pool)
         .await?
     });
-    page_of(db, urls, rows, page).await
+    page_of(db, urls, rows, viewer, page).await
 }

@@ -76,8 +76,8 @@ pub async fn unfollow(db: &Db, follower: UserId, followee: UserId) -> ApiResult<
     Ok(())
 }
 
-/// Everyone who follows `user` and has not muted them: for live fan-out,
-/// served by `follows_followers` and the mutes' primary key.
+/// Everyone who follows `user`: for live fan-out, served index-only by
+/// `follows_followers`.
 pub async fn follower_ids(db: &Db, user: UserId) -> ApiResult<Vec<UserId>> {
     Ok(with_db!(db, pool, {
         sqlx::query_scalar(
@@ -86,14 +86,24 @@ pub async fn follower_ids(db: &Db, user: UserId) -> ApiResult<Vec<UserId>> {
                AND NOT EXISTS (SELECT 1 FROM mutes m
                                WHERE m.muter_id = f.follower_id AND m.muted_id = $1)",
         )
-        .bind(user)
-        .fetch_all(pool)
-        .await?
+            .bind(user)
+            .fetch_all(pool)
+            .await?
     }))
 }
 
-/// Who follows `user`, most recent first, as `viewer` may see them. Served
-/// by follows_followers (followee_id, created_at DESC, follower_id DESC).
+/// Whether `$5` (the viewer, or NULL) follows the listed `u`: a probe of
+/// the follows primary key per row.
+macro_rules! followed_by_viewer {
+    () => {
+        "EXISTS (SELECT 1 FROM follows v WHERE v.follower_id = $5 AND v.followee_id = u.id)
+         AS followed_by_me"
+    };
+}
+
+/// Who follows `user`, most recent first, as `viewer` may see them and each
+/// with whether `viewer` follows them. Served by follows_followers
+/// (followee_id, created_at DESC, follower_id DESC).
 pub async fn followers(
     db: &Db,
     urls: &dyn MediaUrls,
@@ -104,23 +114,25 @@ pub async fn followers(
     follow_page(
         db,
         urls,
-        (user, viewer),
+        user,
+        viewer,
         page,
         concat!(
-            "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS listed_at
-             FROM follows f JOIN users u ON u.id = f.follower_id
-             WHERE f.followee_id = $1 AND (f.created_at, f.follower_id) < ($2, $3)
-               AND ",
+            "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS listed_at, ",
+            followed_by_viewer!(),
+            " FROM follows f JOIN users u ON u.id = f.follower_id
+              WHERE f.followee_id = $1 AND (f.created_at, f.follower_id) < ($2, $3) AND ",
             may_see!("$5", "u.id"),
             " ORDER BY f.created_at DESC, f.follower_id DESC
-             LIMIT $4"
+              LIMIT $4"
         ),
     )
     .await
 }
 
-/// Whom `user` follows, most recent first, as `viewer` may see them. Served
-/// by follows_following (follower_id, created_at DESC, followee_id DESC).
+/// Whom `user` follows, most recent first, as `viewer` may see them and
+/// each with whether `viewer` follows them. Served by follows_following
+/// (follower_id, created_at DESC, followee_id DESC).
 pub async fn following(
     db: &Db,
     urls: &dyn MediaUrls,
@@ -131,22 +143,121 @@ pub async fn following(
     follow_page(
         db,
         urls,
-        (user, viewer),
+        user,
+        viewer,
         page,
         concat!(
-            "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS listed_at
-             FROM follows f JOIN users u ON u.id = f.followee_id
-             WHERE f.follower_id = $1 AND (f.created_at, f.followee_id) < ($2, $3)
-               AND ",
+            "SELECT u.id, u.username, u.display_name, u.avatar_key, f.created_at AS listed_at, ",
+            followed_by_viewer!(),
+            " FROM follows f JOIN users u ON u.id = f.followee_id
+              WHERE f.follower_id = $1 AND (f.created_at, f.followee_id) < ($2, $3) AND ",
             may_see!("$5", "u.id"),
             " ORDER BY f.created_at DESC, f.followee_id DESC
-             LIMIT $4"
+              LIMIT $4"
         ),
     )
     .await
 }
 
-/// A person in a list of people, with the time that orders the list.
+/// How far suggestions look, so that their cost is bounded whatever the
+/// caller follows: the caller's newest followees, the newest followees of
+/// each of those, and the top of the most-followed list.
+const SUGGEST_FOLLOWEES: i64 = 100;
+const SUGGEST_PER_FOLLOWEE: i64 = 50;
+const SUGGEST_POPULAR: i64 = 200;
+
+/// Candidates for `$1` (the caller): the followees (`$3` newest) of their
+/// followees (`$2` newest), each with how many of the caller's followees
+/// follow them, and the `$4` most followed accounts with a count of 0.
+/// PostgreSQL takes each followee's newest follows with a `LATERAL` join,
+/// SQLite with a correlated `IN` list of rowids; both are ranges of
+/// follows_following that stop after the limit.
+const SUGGEST_POSTGRES: &str = "
+    WITH mine AS (
+        SELECT followee_id FROM follows WHERE follower_id = $1
+        ORDER BY created_at DESC, followee_id DESC LIMIT $2
+    ), candidates AS (
+        SELECT theirs.followee_id AS id, COUNT(*) AS mutual
+        FROM mine CROSS JOIN LATERAL (
+            SELECT followee_id FROM follows WHERE follower_id = mine.followee_id
+            ORDER BY created_at DESC, followee_id DESC LIMIT $3
+        ) theirs
+        GROUP BY theirs.followee_id
+        UNION ALL
+        SELECT id, 0 FROM (
+            SELECT id FROM users ORDER BY followers_count DESC, id LIMIT $4
+        ) popular
+    )";
+const SUGGEST_SQLITE: &str = "
+    WITH mine AS (
+        SELECT followee_id FROM follows WHERE follower_id = $1
+        ORDER BY created_at DESC, followee_id DESC LIMIT $2
+    ), candidates AS (
+        SELECT theirs.followee_id AS id, COUNT(*) AS mutual
+        FROM mine JOIN follows theirs ON theirs.rowid IN (
+            SELECT rowid FROM follows WHERE follower_id = mine.followee_id
+            ORDER BY created_at DESC, followee_id DESC LIMIT $3
+        )
+        GROUP BY theirs.followee_id
+        UNION ALL
+        SELECT id, 0 FROM (
+            SELECT id FROM users ORDER BY followers_count DESC, id LIMIT $4
+        ) popular
+    )";
+
+/// The ranking, shared by both dialects: most followed by the caller's
+/// followees first, then most followed overall; never the caller, never
+/// someone the caller follows or may not see (primary-key probes each).
+/// `$5` is how many.
+const SUGGEST_RANKED: &str = concat!(
+    "SELECT u.id, u.username, u.display_name, u.avatar_key
+     FROM (SELECT id, MAX(mutual) AS mutual FROM candidates GROUP BY id) c
+     JOIN users u ON u.id = c.id
+     WHERE c.id <> $1 AND NOT EXISTS (
+         SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = c.id
+     ) AND ",
+    may_see!("$1", "c.id"),
+    " ORDER BY c.mutual DESC, u.followers_count DESC, u.id
+     LIMIT $5"
+);
+
+/// Accounts `user` may want to follow, at most `limit` of them: people
+/// followed by the people they follow (those followed by more of them
+/// first), then popular accounts, which is all a brand-new account gets.
+/// The cost is bounded by the `SUGGEST_*` constants: at most
+/// 100 + 100 × 50 + 200 index entries and one probe per candidate.
+pub async fn suggestions(
+    db: &Db,
+    urls: &dyn MediaUrls,
+    user: UserId,
+    limit: u32,
+) -> ApiResult<Vec<ShortUser>> {
+    let candidates = match db {
+        Db::Postgres(_) => SUGGEST_POSTGRES,
+        Db::Sqlite(_) => SUGGEST_SQLITE,
+    };
+    let sql = format!("{candidates} {SUGGEST_RANKED}");
+    let rows: Vec<(UserId, String, String, Option<String>)> = with_db!(db, pool, {
+        sqlx::query_as(&sql)
+            .bind(user)
+            .bind(SUGGEST_FOLLOWEES)
+            .bind(SUGGEST_PER_FOLLOWEE)
+            .bind(SUGGEST_POPULAR)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(id, username, display_name, avatar_key)| {
+            ShortUser::new(id, username, display_name, avatar_key.as_deref(), urls)
+                .followed_by_me(Some(false))
+        })
+        .collect())
+}
+
+/// A person in a list of people, with the time that orders the list and
+/// whether the viewer follows them.
 #[derive(sqlx::FromRow)]
 pub(crate) struct ListedUser {
     id: UserId,
@@ -154,6 +265,7 @@ pub(crate) struct ListedUser {
     display_name: String,
     avatar_key: Option<String>,
     listed_at: Timestamp,
+    followed_by_me: bool,
 }
 
 /// One page of either side of the graph; `sql` takes the user, the
@@ -161,7 +273,8 @@ pub(crate) struct ListedUser {
 async fn follow_page(
     db: &Db,
     urls: &dyn MediaUrls,
-    (user, viewer): (UserId, Option<UserId>),
+    user: UserId,
+    viewer: Option<UserId>,
     page: &PageRequest,
     sql: &'static str,
 ) -> ApiResult<Page<ShortUser>> {
@@ -176,14 +289,16 @@ async fn follow_page(
             .fetch_all(pool)
             .await?
     });
-    Ok(listed_users(rows, page, urls))
+    Ok(listed_users(rows, page, urls, viewer))
 }
 
-/// A page of listed people, keyed by when they were listed.
+/// A page of listed people, keyed by when they were listed; `viewer`
+/// decides whether `followed_by_me` is shown.
 pub(crate) fn listed_users(
     rows: Vec<ListedUser>,
     page: &PageRequest,
     urls: &dyn MediaUrls,
+    viewer: Option<UserId>,
 ) -> Page<ShortUser> {
     let cursor = |row: &ListedUser| Cursor {
         at: row.listed_at,
@@ -197,5 +312,6 @@ pub(crate) fn listed_users(
             row.avatar_key.as_deref(),
             urls,
         )
+        .followed_by_me(viewer.map(|_| row.followed_by_me))
     })
 }

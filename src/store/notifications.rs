@@ -15,7 +15,7 @@
 
 use crate::domain::error::ApiResult;
 use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
-use crate::domain::notification::{Notification, NotificationKind};
+use crate::domain::notification::{excerpt, Notification, NotificationKind};
 use crate::domain::pagination::{Cursor, Page, PageRequest};
 use crate::domain::{MediaUrls, ShortUser, Timestamp};
 use crate::store::visibility::may_see;
@@ -132,6 +132,8 @@ struct NotificationRow {
     actor_display_name: String,
     actor_avatar_key: Option<String>,
     post_thumb_key: Option<String>,
+    comment_body: Option<String>,
+    actor_followed: bool,
 }
 
 impl NotificationRow {
@@ -147,9 +149,11 @@ impl NotificationRow {
                 self.actor_display_name,
                 self.actor_avatar_key.as_deref(),
                 urls,
-            ),
+            )
+            .followed_by_me(Some(self.actor_followed)),
             post_id: self.post_id,
             comment_id: self.comment_id,
+            comment_excerpt: self.comment_body.as_deref().map(excerpt),
             created_at: self.created_at,
             read: self.read,
             post_thumbnail_url: self.post_thumb_key.as_deref().map(|key| urls.url(key)),
@@ -164,7 +168,11 @@ macro_rules! notification_select {
                 a.id AS actor_id, a.username AS actor_username,
                 a.display_name AS actor_display_name, a.avatar_key AS actor_avatar_key,
                 (SELECT m.thumb_key FROM media m
-                 WHERE m.post_id = n.post_id AND m.position = 0) AS post_thumb_key
+                 WHERE m.post_id = n.post_id AND m.position = 0) AS post_thumb_key,
+                (SELECT c.body FROM comments c WHERE c.id = n.comment_id) AS comment_body,
+                EXISTS (SELECT 1 FROM follows v
+                        WHERE v.follower_id = n.recipient_id AND v.followee_id = n.actor_id)
+                    AS actor_followed
          FROM notifications n JOIN users a ON a.id = n.actor_id"
     };
 }

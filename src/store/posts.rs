@@ -8,6 +8,7 @@ use crate::domain::ids::{NotificationId, PostId, UserId};
 use crate::domain::media::StoredImage;
 use crate::domain::NotificationKind;
 use crate::domain::{text, Media, MediaUrls, Post, ShortUser, Timestamp};
+use crate::store::comments;
 use crate::store::notifications::{hears_from, insert_notification};
 use crate::store::visibility::may_see;
 use crate::store::{placeholders, with_db, BeginWrite, Db};
@@ -44,6 +45,7 @@ struct MediaRow {
     post_id: PostId,
     image_key: String,
     thumb_key: String,
+    medium_key: Option<String>,
     width: i64,
     height: i64,
     blurhash: String,
@@ -54,17 +56,19 @@ struct MediaRow {
 /// every page of posts (public for the load test's pgbench script).
 pub fn media_query(posts: usize) -> String {
     format!(
-        "SELECT post_id, image_key, thumb_key, width, height, blurhash, alt
+        "SELECT post_id, image_key, thumb_key, medium_key, width, height, blurhash, alt
          FROM media WHERE post_id IN ({}) ORDER BY post_id, position",
         placeholders(1, posts)
     )
 }
 
-/// Turns rows into `Post`s, loading the media of all of them in one query.
+/// Turns rows into `Post`s, loading the media of all of them in one query
+/// and their recent comments (those `viewer` may see) in another.
 pub(crate) async fn hydrate(
     db: &Db,
     urls: &dyn MediaUrls,
     rows: Vec<PostRow>,
+    viewer: Option<UserId>,
 ) -> ApiResult<Vec<Post>> {
     if rows.is_empty() {
         return Ok(Vec::new());
@@ -77,11 +81,14 @@ pub(crate) async fn hydrate(
         }
         query.fetch_all(pool).await?
     });
+    let ids: Vec<PostId> = rows.iter().map(|row| row.id).collect();
+    let mut recent = comments::recent(db, urls, &ids, viewer).await?;
     let mut media: HashMap<PostId, Vec<Media>> = HashMap::new();
     for row in media_rows {
         media.entry(row.post_id).or_default().push(Media {
             url: urls.url(&row.image_key),
             thumbnail_url: urls.url(&row.thumb_key),
+            medium_url: row.medium_key.as_deref().map(|key| urls.url(key)),
             width: row.width,
             height: row.height,
             blurhash: row.blurhash,
@@ -105,6 +112,7 @@ pub(crate) async fn hydrate(
             like_count: row.like_count,
             comment_count: row.comment_count,
             liked_by_me: row.liked_by_me,
+            recent_comments: recent.remove(&row.id).unwrap_or_default(),
             created_at: row.created_at,
         })
         .collect())
@@ -129,7 +137,7 @@ pub async fn load(
         .fetch_optional(pool)
         .await?
     });
-    Ok(hydrate(db, urls, row.into_iter().collect()).await?.pop())
+    Ok(hydrate(db, urls, row.into_iter().collect(), viewer).await?.pop())
 }
 
 /// Writes a post, its media, its hashtags and its mentions in one
@@ -156,13 +164,14 @@ pub async fn insert(
         .await?;
         for (position, image) in images.iter().enumerate() {
             sqlx::query(
-                "INSERT INTO media (post_id, position, image_key, thumb_key, width, height, blurhash, alt)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO media (post_id, position, image_key, thumb_key, medium_key, width, height, blurhash, alt)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(post_id)
             .bind(position as i64)
             .bind(&image.image_key)
             .bind(&image.thumb_key)
+            .bind(&image.medium_key)
             .bind(i64::from(image.width))
             .bind(i64::from(image.height))
             .bind(&image.blurhash)
@@ -230,8 +239,8 @@ pub async fn delete(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<String>> {
             }
             Some(_) => {}
         }
-        let files: Vec<(String, String)> =
-            sqlx::query_as("SELECT image_key, thumb_key FROM media WHERE post_id = $1")
+        let files: Vec<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT image_key, thumb_key, medium_key FROM media WHERE post_id = $1")
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await?;
@@ -254,7 +263,8 @@ pub async fn delete(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<String>> {
         tx.commit().await?;
         files
             .into_iter()
-            .flat_map(|(image, thumb)| [image, thumb])
+            .flat_map(|(image, thumb, medium)| [Some(image), Some(thumb), medium])
+            .flatten()
             .collect()
     }))
 }

@@ -3,6 +3,7 @@
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::fields::Username;
 use crate::domain::ids::UserId;
+use crate::domain::media::small_avatar_key;
 use crate::domain::{MediaUrls, Timestamp, User};
 use crate::store::error::is_unique_violation;
 use crate::store::visibility::may_see;
@@ -35,6 +36,11 @@ impl UserRow {
             display_name: self.display_name,
             bio: self.bio,
             avatar_url: self.avatar_key.as_deref().map(|key| urls.url(key)),
+            avatar_small_url: self
+                .avatar_key
+                .as_deref()
+                .and_then(small_avatar_key)
+                .map(|key| urls.url(&key)),
             created_at: self.created_at,
             posts_count: self.posts_count,
             followers_count: self.followers_count,

@@ -8,6 +8,8 @@
 // the live socket (`onTokenRenewed`), which the server closes when the token
 // it holds expires.
 
+import { reportNetwork } from './ui/connection.js';
+
 const HINT_KEY = 'shutterbug.session-hint';
 
 /** An error answer from the API (or `status` 0 when the network failed). */
@@ -97,7 +99,8 @@ function markHint(on) {
   }
 }
 
-function hasHint() {
+/** Whether this browser was signed in when last seen (a session may come back). */
+export function hasHint() {
   try {
     return localStorage.getItem(HINT_KEY) === '1';
   } catch {
@@ -136,6 +139,7 @@ async function refreshNow() {
     response = await fetch('/api/auth/refresh', { method: 'POST', credentials: 'same-origin' });
   } catch {
     // Offline: keep what we have and try again soon.
+    reportNetwork('down');
     if (session) scheduleRefresh(30);
     return Boolean(session);
   }
@@ -233,8 +237,11 @@ export async function request(method, path, { json, body, query, signal, anonymo
     }
   } catch (err) {
     if (err.name === 'AbortError') throw err;
+    reportNetwork('down');
     throw offline();
   }
+  // A 503 is an answer too, but not one that says the server is well.
+  reportNetwork(response.status === 503 ? 'down' : 'up');
   return read(response);
 }
 
@@ -302,7 +309,10 @@ function sendXhr(method, path, form, onProgress, signal) {
       }
       resolve({ status: xhr.status, body, retryAfter: xhr.getResponseHeader('Retry-After') });
     });
-    xhr.addEventListener('error', () => reject(offline()));
+    xhr.addEventListener('error', () => {
+      reportNetwork('down');
+      reject(offline());
+    });
     xhr.addEventListener('abort', () => reject(new DOMException('upload cancelled', 'AbortError')));
     signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(form);

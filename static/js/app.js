@@ -8,6 +8,7 @@ import { notificationsButton, startNotifications, stopNotifications } from './no
 import { reload, route, start } from './router.js';
 import { avatar } from './ui/avatar.js';
 import { signOutAndLeave } from './ui/gate.js';
+import { suggestions } from './ui/follow.js';
 import { searchBox } from './ui/search.js';
 import { startClock } from './ui/time.js';
 import { loginView, signupView } from './views/auth.js';
@@ -46,10 +47,20 @@ function navLink(href, label, iconNode, extra = '') {
   return h('a', { class: ['nav-item', extra], href, dataset: { nav: href } }, h('span', { class: 'nav-icon' }, iconNode), h('span', { class: 'nav-label' }, label));
 }
 
-function drawFrame() {
+function drawFrame({ restoring = false } = {}) {
   const me = api.currentUser();
   document.documentElement.dataset.signedIn = me ? 'yes' : 'no';
-  if (me) {
+  if (!me && restoring) {
+    // Someone who was signed in: what every signed-in frame has, until the
+    // session is back (then the full frame) or gone (the signed-out one).
+    replace(
+      nav,
+      h('div', { class: 'nav-logo' }, logo()),
+      h('ul', { class: 'nav-list' }, h('li', {}, navLink('/', 'Home', icon('home'))), h('li', {}, navLink('/explore', 'Explore', icon('explore')))),
+    );
+    replace(topbar, logo());
+    replace(side, searchBox({ id: 'side-search' }), footer());
+  } else if (me) {
     const profile = `/u/${encodeURIComponent(me.username)}`;
     replace(
       nav,
@@ -80,6 +91,7 @@ function drawFrame() {
         h('a', { class: 'side-me', href: profile }, avatar(me, 'm'), h('span', { class: 'side-names' }, h('strong', {}, me.username), h('span', {}, me.display_name))),
         h('a', { class: 'btn btn-secondary btn-small', href: '/settings' }, 'Edit profile'),
       ),
+      suggestions({ limit: 5, className: 'side-suggestions' }),
       footer(),
     );
   } else {
@@ -139,6 +151,8 @@ document.querySelector('.skip-link')?.addEventListener('click', (event) => {
 
 async function boot() {
   startClock();
+  // The frame paints at once; the session comes back over the network.
+  drawFrame({ restoring: api.hasHint() });
   await api.restoreSession();
   let lastUserId = api.currentUser()?.id ?? null;
   drawFrame();

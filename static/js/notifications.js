@@ -6,8 +6,10 @@ import { h, replace } from './dom.js';
 import { icon } from './icons.js';
 import { Live } from './live.js';
 import { avatar } from './ui/avatar.js';
+import { reportNetwork } from './ui/connection.js';
 import { openModal } from './ui/dialog.js';
 import { pager } from './ui/pager.js';
+import { followButton } from './ui/follow.js';
 import { userLink } from './ui/post.js';
 import { ago } from './ui/time.js';
 
@@ -43,6 +45,8 @@ export async function startNotifications() {
   });
   live.addEventListener('status', (e) => {
     document.documentElement.dataset.live = e.detail;
+    if (e.detail === 'live') reportNetwork('up');
+    else if (e.detail === 'offline') reportNetwork('down');
   });
   live.start();
 }
@@ -100,6 +104,8 @@ function setUnread(count) {
 
 /** The bell button with its badge; opens the panel. */
 export function notificationsButton({ withLabel = false } = {}) {
+  // The count is drawn by CSS (`data-count`): the button's name says it in
+  // words, and no text of its own contradicts that name.
   const count = h('span', { class: 'badge', 'aria-hidden': 'true' });
   const text = withLabel ? h('span', { class: 'nav-label' }, 'Notifications') : null;
   const button = h(
@@ -109,7 +115,7 @@ export function notificationsButton({ withLabel = false } = {}) {
     text,
   );
   button.paint = (n) => {
-    count.textContent = n > 99 ? '99+' : String(n);
+    count.dataset.count = n > 99 ? '99+' : String(n);
     count.hidden = n === 0;
     button.setAttribute('aria-label', n === 0 ? 'Notifications' : `Notifications, ${n} unread`);
     button.classList.toggle('has-unread', n > 0);
@@ -134,12 +140,42 @@ function describe(n) {
   }
 }
 
+// The server quotes at most this many characters of a comment.
+const EXCERPT_CHARS = 100;
+
+// The panel's sections, newest first: calendar today, the last seven days, before.
+const GROUPS = ['Today', 'This week', 'Earlier'];
+
+function groupOf(createdAt, now = new Date()) {
+  const at = new Date(createdAt);
+  const midnight = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+  if (at >= midnight) return GROUPS[0];
+  if (now - at < 7 * 24 * 3600 * 1000) return GROUPS[1];
+  return GROUPS[2];
+}
+
+/** Puts a heading before the first notification of each group. */
+function regroup(list) {
+  for (const old of list.querySelectorAll(':scope > .notif-group')) old.remove();
+  let current = null;
+  for (const item of [...list.children]) {
+    const group = item.dataset.group;
+    if (group !== current) {
+      current = group;
+      item.before(h('li', { class: 'notif-group' }, h('h3', {}, group)));
+    }
+  }
+}
+
 function notificationItem(n, wasUnread) {
-  const excerpt = n.comment_body ?? n.comment_excerpt ?? null;
+  const excerpt = n.comment_excerpt ?? null;
+  const followBack = n.kind === 'follow' && n.actor.id !== api.currentUser()?.id
+    ? followButton(n.actor, { following: Boolean(n.actor.followed_by_me), followLabel: 'Follow back', small: true })
+    : null;
   const target = n.post_id ? `/p/${n.post_id}` : `/u/${encodeURIComponent(n.actor.username)}`;
   return h(
     'li',
-    { class: ['notif', wasUnread && 'is-unread'], dataset: { kind: n.kind } },
+    { class: ['notif', wasUnread && 'is-unread'], dataset: { kind: n.kind, group: groupOf(n.created_at) } },
     h('a', { class: 'notif-avatar', href: `/u/${encodeURIComponent(n.actor.username)}`, tabindex: '-1', 'aria-hidden': 'true' }, avatar(n.actor, 'm')),
     h(
       'p',
@@ -147,11 +183,12 @@ function notificationItem(n, wasUnread) {
       userLink(n.actor),
       ' ',
       h('a', { class: 'notif-what', href: target }, describe(n)),
-      excerpt ? h('span', { class: 'notif-excerpt' }, ` “${excerpt}”`) : null,
+      excerpt ? h('span', { class: 'notif-excerpt' }, ` “${excerpt}${[...excerpt].length >= EXCERPT_CHARS ? '…' : ''}”`) : null,
       ' ',
       ago(n.created_at),
       wasUnread ? h('span', { class: 'visually-hidden' }, ' (new)') : null,
     ),
+    followBack,
     n.post_id
       ? h(
           'a',
@@ -171,6 +208,13 @@ export async function showPanel() {
   let readUpTo = null;
 
   const list = h('ul', { class: 'notif-list' });
+  // Headings follow the items, however they arrive (pages, live prepends).
+  const grouping = new MutationObserver(() => {
+    grouping.disconnect();
+    regroup(list);
+    grouping.observe(list, { childList: true });
+  });
+  grouping.observe(list, { childList: true });
   const scroller = h('div', { class: 'panel-scroll' });
   let paged = null;
   const build = () => {
@@ -220,6 +264,7 @@ export async function showPanel() {
     reload: build,
   };
   await closed;
+  grouping.disconnect();
   controller.abort();
   openPanel = null;
 }

@@ -17,7 +17,8 @@
 // (set ACCESS_TOKEN_TTL to the server's, if 30 s or less, to also check that
 // tokens are renewed before they expire).
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -34,15 +35,17 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
 const XSS = '<img src=x onerror=alert(1)>';
 const CAPTION = `Golden hour at the pier #Pier ${XSS}`;
 
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
 const problems = [];
 const people = [];
 const started = Date.now();
 
 // Nothing may hang CI: the whole run has a hard limit.
 setTimeout(() => {
-  console.error('FAILED: the scenario took longer than 180 s');
+  console.error('FAILED: the scenario took longer than 220 s');
   process.exit(1);
-}, 180_000).unref();
+}, 220_000).unref();
 
 function check(condition, message) {
   if (!condition) throw new Error(`check failed: ${message}`);
@@ -130,8 +133,11 @@ async function tapLive(person) {
   person.live = live;
 }
 
-/** Runs `fn` while console errors matching `pattern` are expected (and required). */
-async function expectingConsoleError(person, pattern, fn) {
+/**
+ * Runs `fn` while console errors matching `pattern` are expected (and,
+ * unless `required` is false, required).
+ */
+async function expectingConsoleError(person, pattern, fn, { required = true } = {}) {
   const allowance = { pattern, seen: 0 };
   person.allowed.push(allowance);
   try {
@@ -139,7 +145,7 @@ async function expectingConsoleError(person, pattern, fn) {
   } finally {
     person.allowed.splice(person.allowed.indexOf(allowance), 1);
   }
-  check(allowance.seen > 0, `expected a console error matching ${pattern}`);
+  check(!required || allowance.seen > 0, `expected a console error matching ${pattern}`);
 }
 
 async function signUp({ page, name }) {
@@ -151,6 +157,30 @@ async function signUp({ page, name }) {
   await page.getByText(`Welcome, ${name}`).waitFor();
   // The live connection is up before anything happens that it must report.
   await page.waitForFunction(() => document.documentElement.dataset.live === 'live');
+}
+
+/**
+ * Runs axe-core on the page as it is, in light and dark, and fails on any
+ * serious or critical violation. Injected through the debugging protocol,
+ * which the page's CSP does not govern.
+ */
+async function axeCheck(page, what) {
+  const found = [];
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    // Let the new colours settle (two frames) before they are measured.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await page.evaluate(AXE);
+    const violations = await page.evaluate(async () => {
+      const result = await window.axe.run(document, { resultTypes: ['violations'] });
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} ${n.failureSummary?.split('\n')[1] ?? ''}`).join('; ')}`);
+    });
+    found.push(...violations.map((v) => `${what}, ${colorScheme}: ${v}`));
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  check(found.length === 0, `axe found:\n    ${found.join('\n    ')}`);
 }
 
 function postArticle(page, author) {
@@ -259,23 +289,52 @@ async function main() {
     await pureModules(ana.page);
   });
 
-  await step('sign-up shows the API message under the field it names', async () => {
+  await step('sign-up shows every problem at once, before any request', async () => {
     await ana.page.goto(`${BASE}/signup`);
-    await ana.page.getByLabel('Username').fill('ana');
-    await ana.page.getByLabel('Email').fill('ana@example.com');
+    await ana.page.getByLabel('Username').fill('a!');
+    await ana.page.getByLabel('Email').fill('ana@example');
     await ana.page.getByLabel('Password', { exact: true }).fill('short');
-    await expectingConsoleError(ana, /status of 400/, async () => {
-      await ana.page.getByRole('button', { name: 'Create account' }).click();
-      const password = ana.page.getByLabel('Password', { exact: true });
-      await ana.page.waitForFunction(() => document.querySelector('input[name=password]')?.getAttribute('aria-invalid') === 'true');
-      const described = await password.getAttribute('aria-describedby');
-      const message = await ana.page.locator(`[id="${described.split(' ')[0]}"]`).textContent();
-      check(/8/.test(message), `password error names the rule: ${message}`);
-    });
+    let requests = 0;
+    const count = (r) => { if (r.url().endsWith('/api/auth/register')) requests += 1; };
+    ana.page.on('request', count);
+    await ana.page.getByRole('button', { name: 'Create account' }).click();
+    const messages = {};
+    for (const name of ['username', 'email', 'password']) {
+      const input = ana.page.locator(`input[name=${name}]`);
+      check((await input.getAttribute('aria-invalid')) === 'true', `${name} is marked invalid`);
+      const described = await input.getAttribute('aria-describedby');
+      messages[name] = await ana.page.locator(`[id="${described.split(' ')[0]}"]`).textContent();
+    }
+    ana.page.off('request', count);
+    check(requests === 0, `no request with known problems: ${requests}`);
+    check(messages.username === 'Must be 3 to 30 characters long', `username: ${messages.username}`);
+    check(messages.email === 'Is not a valid e-mail address', `email: ${messages.email}`);
+    check(messages.password === 'Must be at least 8 bytes long', `password: ${messages.password}`);
+    check(await ana.page.locator('input[name=username]').evaluate((el) => el === document.activeElement), 'the first problem has the focus');
   });
 
-  await step('both sign up', async () => {
-    await Promise.all([signUp(ana), signUp(ben)]);
+  await step('ana signs up; a new account is offered people to follow', async () => {
+    await signUp(ana);
+  });
+
+  await step("the server's field errors land on the same fields (a taken username)", async () => {
+    await ben.page.goto(`${BASE}/signup`);
+    await ben.page.getByLabel('Username').fill('ana');
+    await ben.page.getByLabel('Email').fill('someone@example.com');
+    await ben.page.getByLabel('Password', { exact: true }).fill('password-long');
+    await expectingConsoleError(ben, /status of 409/, async () => {
+      await ben.page.getByRole('button', { name: 'Create account' }).click();
+      await ben.page.waitForFunction(() => document.querySelector('input[name=username]')?.getAttribute('aria-invalid') === 'true');
+    });
+    check((await ben.page.locator('input[name=email]').getAttribute('aria-invalid')) !== 'true', 'only the named field is marked');
+  });
+
+  await step('ben signs up and is offered ana, with a follow button', async () => {
+    await signUp(ben);
+    const suggested = ben.page.locator('.feed-suggestions');
+    await suggested.getByRole('heading', { name: 'Suggested for you' }).waitFor();
+    await suggested.getByRole('button', { name: 'Follow ana' }).waitFor();
+    await ben.page.screenshot({ path: join(SHOTS, 'suggestions-375.png') });
   });
 
   await step('the session lives in memory and an HttpOnly cookie only', async () => {
@@ -368,7 +427,10 @@ async function main() {
     await item.waitFor();
     check((await item.textContent()).includes('ana'), 'the notification names ana');
     check((await item.locator('.notif-thumb img').count()) === 1, 'the notification shows the post thumbnail');
-    await panel.locator('li.notif', { hasText: 'started following you.' }).waitFor();
+    const follow = panel.locator('li.notif', { hasText: 'started following you.' });
+    await follow.waitFor();
+    await follow.getByRole('button', { name: 'Follow back ana' }).waitFor();
+    check((await panel.locator('.notif-group h3').allTextContents()).join() === 'Today', 'the panel groups under "Today"');
     await ben.page.keyboard.press('Escape');
     await ben.page.getByRole('button', { name: 'Notifications', exact: true }).waitFor();
   });
@@ -396,6 +458,15 @@ async function main() {
     check(label === `Notifications, ${replayed.length} unread`, `badge counts the replayed ones: ${label}`);
   });
 
+  await step("ben's panel quotes the comment", async () => {
+    await ben.page.getByRole('button', { name: /^Notifications/ }).click();
+    const panel = ben.page.getByRole('dialog', { name: 'Notifications' });
+    const item = panel.locator('li.notif', { hasText: 'commented on your post.' });
+    await item.locator('.notif-excerpt', { hasText: 'Lovely light @ben' }).waitFor();
+    await ben.page.screenshot({ path: join(SHOTS, 'notifications-375.png') });
+    await ben.page.keyboard.press('Escape');
+  });
+
   await step('hashtag links lead to the tag page', async () => {
     await postArticle(ana.page, 'ben').getByRole('link', { name: '#Pier' }).click();
     await ana.page.waitForURL(`${BASE}/tags/pier`);
@@ -413,14 +484,41 @@ async function main() {
     await comment.waitFor();
     await comment.getByRole('button', { name: 'Delete comment by ana' }).click();
     await comment.waitFor({ state: 'detached' });
-    await ana.page.getByText('Comment deleted').waitFor();
+    const toast = ana.page.locator('.toast', { hasText: 'Comment deleted' });
+    await toast.waitFor();
+    await toast.getByRole('button', { name: 'Dismiss' }).click();
+    await toast.waitFor({ state: 'detached' });
+    await ana.page.evaluate(async () => {
+      const { toast: show } = await import('/js/ui/toast.js');
+      for (const n of [1, 2, 3, 4, 5]) show(`message ${n}`);
+    });
+    const shown = await ana.page.locator('.toast:not(.toast-leaving)').count();
+    check(shown <= 2, `toasts do not pile up: ${shown} shown`);
+  });
+
+  await step('on desktop a post opens large', async () => {
+    const width = await ana.page.locator('.post-detail .post-media').evaluate((el) => el.getBoundingClientRect().width);
+    check(width >= 560, `the photo is ${width} px wide at 1280 px`);
+    await ana.page.waitForFunction(() => [...document.images].every((i) => i.complete));
+    await ana.page.screenshot({ path: join(SHOTS, 'post-1280.png') });
   });
 
   let reloadedAt = 0;
   await step('a reload keeps ana signed in', async () => {
     await ana.page.getByRole('link', { name: 'Home', exact: true }).click();
     await ana.page.waitForURL(`${BASE}/`);
-    await ana.page.reload();
+    // A slow network: the session takes 1.5 s to come back.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await ana.page.route('**/api/auth/refresh', async (route) => {
+      await held;
+      await route.continue();
+    }, { times: 1 });
+    await ana.page.reload({ waitUntil: 'domcontentloaded' });
+    await ana.page.locator('#nav .logo').waitFor();
+    await ana.page.locator('#nav a[href="/explore"]').waitFor();
+    check(await ana.page.locator('#nav .logo').isVisible(), 'the frame paints before the session is restored');
+    release();
     await postArticle(ana.page, 'ben').waitFor();
     await ana.page.getByRole('link', { name: 'Profile', exact: true }).waitFor();
     check((await ana.page.locator('html').getAttribute('data-signed-in')) === 'yes', 'signed in after reload');
@@ -469,11 +567,62 @@ async function main() {
     await ana.page.waitForURL(`${BASE}/u/ben/followers`);
     await ana.page.getByRole('heading', { name: 'People following ben' }).waitFor();
     await ana.page.locator('.user-list a[href="/u/ana"]').waitFor();
+    await ana.page.locator('.page-sub', { hasText: '1 person' }).waitFor();
+    await ana.page.goto(`${BASE}/u/ana/following`);
+    const row = ana.page.locator('.user-row', { has: ana.page.locator('a[href="/u/ben"]') });
+    await row.getByRole('button', { name: /^Following ben/ }).waitFor();
   });
 
-  await step('ben shares two more photos', async () => {
-    await share(ben, [{ name: 'bubbles.png', color: scenes.bubbles(400, 400), width: 400, height: 400, alt: 'Pastel circles' }], 'Weekend colour study #abstract');
+  await step('an unreachable server is shown, and clears itself', async () => {
+    await expectingConsoleError(ana, /ERR_INTERNET_DISCONNECTED|WebSocket/, async () => {
+      await ana.context.setOffline(true);
+      await ana.page.locator('#net-status', { hasText: 'offline' }).waitFor();
+      await ana.context.setOffline(false);
+      await ana.page.locator('#net-status').waitFor({ state: 'hidden' });
+    }, { required: false });
+  });
+
+  let wide;
+  await step('ben shares two more photos (one without alt text, one wider than the medium size)', async () => {
+    wide = await share(ben, [{ name: 'bubbles.png', color: scenes.bubbles(800, 800), width: 800, height: 800, alt: '' }], 'Weekend colour study #abstract');
     await share(ben, [{ name: 'peaks.png', color: scenes.mountains(400, 500), width: 400, height: 500, alt: 'Mountain ridge and lake' }], 'Morning hike with @ana #mountains');
+  });
+
+  await step('Enter opens the suggestion the search offers', async () => {
+    const search = ana.page.getByRole('combobox', { name: 'Search people and hashtags' });
+    await search.fill('#mount');
+    await search.press('Enter');
+    await ana.page.waitForURL(`${BASE}/tags/mountains`);
+    await ana.page.getByRole('heading', { name: '#mountains' }).waitFor();
+  });
+
+  await step('a photo without alt text is named after its author; at 1× and 2× srcset picks a version within 1.5× of the slot', async () => {
+    await ana.page.goto(`${BASE}/`);
+    const article = ana.page.locator('article.post', { hasText: 'Weekend colour study' });
+    const img = article.locator('img.photo-img');
+    await img.waitFor();
+    check((await img.getAttribute('alt')) === 'Photo by ben', `fallback alt: ${await img.getAttribute('alt')}`);
+    await img.scrollIntoViewIfNeeded();
+    await ana.page.waitForFunction(() => [...document.querySelectorAll('article.post img.photo-img')].every((i) => i.complete));
+    const chosen = await img.evaluate((el) => ({ src: el.currentSrc, shown: el.getBoundingClientRect().width, srcset: el.srcset }));
+    check(/_m\.jpg$/.test(chosen.src), `at 1× a ${chosen.shown} px slot takes the 540 px version: ${JSON.stringify(chosen)}`);
+    check(540 <= chosen.shown * 1.5, `540 px is within 1.5× of ${chosen.shown} px`);
+
+    // A 2× phone takes the display version for the same photo.
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    try {
+      const phone = await browser.newContext({ viewport: { width: 375, height: 812 }, deviceScaleFactor: 2, isMobile: true });
+      const page = await phone.newPage();
+      await page.goto(`${BASE}/p/${wide.id}`);
+      const big = page.locator('.post-detail img.photo-img');
+      await page.waitForFunction(() => document.querySelector('.post-detail img.photo-img')?.complete);
+      const picked = await big.evaluate((el) => ({ src: el.currentSrc, shown: el.getBoundingClientRect().width }));
+      check(picked.src.endsWith(wide.media[0].url), `at 2× a ${picked.shown} px slot takes the 800 px display version: ${picked.src}`);
+      const ratio = 800 / (picked.shown * 2);
+      check(ratio >= 1 / 1.5 && ratio <= 1.5, `800 px is within 1.5× of ${picked.shown * 2} device px`);
+    } finally {
+      await browser.close();
+    }
   });
 
   await step('ben edits his name, bio and picture', async () => {
@@ -488,6 +637,8 @@ async function main() {
     ]);
     check(response.status() === 200, `avatar upload answered ${response.status()}`);
     await ben.page.locator('.settings-avatar img.avatar').waitFor();
+    const small = await ben.page.locator('#nav img.avatar').getAttribute('src');
+    check(/_s\.jpg$/.test(small), `small slots take the small avatar: ${small}`);
     await ben.page.goto(`${BASE}/u/ben`);
     await ben.page.getByText('Chasing light along the coast.').waitFor();
     await ben.page.locator('.profile-name', { hasText: 'Ben Okafor' }).waitFor();
@@ -521,11 +672,22 @@ async function main() {
   }
 
   await step('screenshots at 1280 px and 375 px, no sideways scrolling from 320 px', async () => {
-    const settle = (page) => page.waitForFunction(() => [...document.images].every((i) => i.complete));
+    // Lazy images below the fold never load, and need not.
+    const settle = (page) => page.waitForFunction(() => [...document.images].every((i) => i.complete || (i.loading === 'lazy' && i.getBoundingClientRect().top > innerHeight)));
     await ana.page.goto(`${BASE}/`);
     await postArticle(ana.page, 'ben').waitFor();
     await settle(ana.page);
     await ana.page.screenshot({ path: join(SHOTS, 'feed-1280.png') });
+    for (const width of [1280, 900]) {
+      await ana.page.setViewportSize({ width, height: 900 });
+      await ana.page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await ana.page.waitForFunction(() => window.scrollY > 300);
+      const nav = await ana.page.locator('#nav a.nav-item[href="/"]').evaluate((el) => el.getBoundingClientRect().top);
+      check(nav >= 0 && nav < 200, `at ${width} px the rail stays in view after scrolling (Home at ${nav} px)`);
+      await ana.page.locator('#nav a[href="/new"]').waitFor();
+    }
+    await ana.page.setViewportSize({ width: 1280, height: 900 });
+    await ana.page.evaluate(() => window.scrollTo(0, 0));
     await ana.page.goto(`${BASE}/u/ben`);
     await ana.page.locator('.grid img.photo-img').first().waitFor();
     await settle(ana.page);
@@ -542,15 +704,64 @@ async function main() {
     await ben.page.emulateMedia({ colorScheme: 'dark' });
     await ben.page.screenshot({ path: join(SHOTS, 'profile-375-dark.png') });
     await ben.page.emulateMedia({ colorScheme: 'light' });
+    const signOut = await ben.page.locator('#nav .nav-signout').evaluate((el) => getComputedStyle(el).display);
+    check(signOut === 'none', `no sign-out control in the phone bar: display ${signOut}`);
 
     await ben.page.setViewportSize({ width: 320, height: 700 });
     for (const path of ['/', '/u/ben', `/p/${created.id}`, '/explore', '/new', '/tags/pier', '/no/such/page']) {
       await ben.page.goto(`${BASE}${path}`);
       await ben.page.locator('main h1').first().waitFor({ state: 'attached' });
-      await settle(ben.page);
+      await settle(ben.page).catch(async (err) => {
+        const pending = await ben.page.evaluate(() => [...document.images].filter((i) => !i.complete).map((i) => `${i.currentSrc || i.src} ${i.loading} ${i.getBoundingClientRect().top}`));
+        throw new Error(`${path}: images not loaded: ${pending.join(', ')} (${err.message})`);
+      });
       const wide = await ben.page.evaluate(() => document.documentElement.scrollWidth);
       check(wide <= 320, `${path} is ${wide} px wide at 320 px`);
     }
+    await ben.page.setViewportSize({ width: 375, height: 812 });
+  });
+  return created;
+}
+
+async function cheapAndAccessible(ana, ben, post) {
+  await step('a feed page costs no request per card; text is compressed', async () => {
+    await ana.page.evaluate(async (id) => {
+      const api = await import('/js/api.js');
+      await api.post(`/api/posts/${id}/comments`, { body: 'Still the best light' });
+    }, post.id);
+    const calls = [];
+    const track = (r) => { if (/\/api\/posts\/\d+\/comments/.test(r.url())) calls.push(r.url()); };
+    ana.page.on('request', track);
+    const response = await ana.page.goto(`${BASE}/`);
+    await ana.page.locator(`article.post[data-post-id="${post.id}"] .comment-preview .comment`, { hasText: 'Still the best light' }).waitFor();
+    ana.page.off('request', track);
+    check(calls.length === 0, `cards fetch no comments: ${calls}`);
+    const encoding = response.headers()['content-encoding'];
+    check(encoding === 'br' || encoding === 'gzip', `the page is compressed: ${encoding}`);
+  });
+
+  await step('axe finds no serious or critical violation on the signed-in pages', async () => {
+    const page = ana.page;
+    const pages = [
+      ['home', '/', () => postArticle(page, 'ben').waitFor()],
+      ['post', `/p/${post.id}`, () => page.locator('.post-detail').waitFor()],
+      ['profile', '/u/ben', () => page.locator('.grid img.photo-img').first().waitFor()],
+      ['explore', '/explore', () => page.locator('.grid img.photo-img').first().waitFor()],
+      ['tag', '/tags/pier', () => page.locator('.grid img.photo-img').first().waitFor()],
+      ['compose', '/new', () => page.getByRole('heading', { name: 'New post' }).waitFor()],
+      ['settings', '/settings', () => page.getByRole('heading', { name: 'Edit profile' }).waitFor()],
+    ];
+    for (const [what, path, ready] of pages) {
+      await page.goto(`${BASE}${path}`);
+      await ready();
+      await page.waitForFunction(() => [...document.images].every((i) => i.complete || (i.loading === 'lazy' && i.getBoundingClientRect().top > innerHeight)));
+      await axeCheck(page, what);
+    }
+    await ben.page.goto(`${BASE}/`);
+    await ben.page.getByRole('button', { name: /^Notifications/ }).click();
+    await ben.page.getByRole('dialog', { name: 'Notifications' }).locator('li.notif').first().waitFor();
+    await axeCheck(ben.page, 'notifications');
+    await ben.page.keyboard.press('Escape');
   });
 }
 
@@ -581,12 +792,26 @@ async function afterwards(ben, ana) {
     await ana.page.reload();
     await ana.page.getByRole('heading', { name: /See the world/ }).waitFor();
   });
+
+  await step('axe finds no serious or critical violation on the signed-out pages', async () => {
+    const page = ana.page;
+    await page.waitForFunction(() => [...document.images].every((i) => i.complete));
+    await axeCheck(page, 'landing');
+    for (const [what, path, button] of [['sign-in', '/login', 'Sign in'], ['sign-up', '/signup', 'Create account']]) {
+      await page.goto(`${BASE}${path}`);
+      await page.getByRole('button', { name: button }).waitFor();
+      await axeCheck(page, what);
+    }
+  });
 }
 
 let failed = null;
 try {
-  await main();
-  await afterwards(people.find((p) => p.name === 'ben'), people.find((p) => p.name === 'ana'));
+  const created = await main();
+  const ana = people.find((p) => p.name === 'ana');
+  const ben = people.find((p) => p.name === 'ben');
+  await cheapAndAccessible(ana, ben, created);
+  await afterwards(ben, ana);
 } catch (err) {
   failed = err;
   // What each person saw when it went wrong.

@@ -2,6 +2,8 @@
 
 import { h } from '../dom.js';
 
+const SMALL_SIZES = new Set(['xs', 's', 'm']);
+
 function hue(username) {
   let sum = 0;
   for (const ch of username) sum = (sum * 31 + ch.codePointAt(0)) % 997;
@@ -15,12 +17,14 @@ function hue(username) {
 export function avatar(user, size = 's', label = '') {
   const classes = ['avatar', `avatar-${size}`];
   if (user?.avatar_url) {
+    // The 96 px version fills the small slots (24–44 px, at up to 2×).
+    const small = SMALL_SIZES.has(size) && user.avatar_small_url;
     return h('img', {
       class: classes,
-      src: user.avatar_url,
+      src: small ? user.avatar_small_url : user.avatar_url,
       alt: label,
-      width: 320,
-      height: 320,
+      width: small ? 96 : 320,
+      height: small ? 96 : 320,
       loading: 'lazy',
       decoding: 'async',
     });

@@ -11,7 +11,7 @@ const MAX_RATIO = 1.91;
 const SIZES = '(min-width: 768px) 470px, 100vw';
 
 /** The photos of one post; a single photo gets no controls. */
-export function carousel(media, { eager = false, label = 'Photos' } = {}) {
+export function carousel(media, { eager = false, label = 'Photos', author = '' } = {}) {
   const first = media[0];
   const ratio = first ? Math.min(MAX_RATIO, Math.max(MIN_RATIO, first.width / first.height)) : 1;
   const slides = media.map((item, index) =>
@@ -22,10 +22,16 @@ export function carousel(media, { eager = false, label = 'Photos' } = {}) {
         'aria-roledescription': media.length > 1 ? 'slide' : null,
         'aria-label': media.length > 1 ? `${index + 1} of ${media.length}` : null,
       },
-      photo(item, { sizes: SIZES, eager: eager && index === 0 }),
+      photo(item, {
+        sizes: SIZES,
+        eager: eager && index === 0,
+        fallbackAlt: media.length > 1 ? `Photo ${index + 1} of ${media.length} by ${author}` : `Photo by ${author}`,
+      }),
     ),
   );
-  const track = h('ul', { class: 'slides', role: 'list' }, slides);
+  // Several photos scroll sideways: the strip takes the focus, so the keys
+  // that move it reach it without a pointer.
+  const track = h('ul', { class: 'slides', role: 'list', tabindex: media.length > 1 ? '0' : null, 'aria-label': media.length > 1 ? label : null }, slides);
   const root = h(
     'div',
     {

@@ -66,6 +66,7 @@ export function showApiError(err, fields, formError) {
   return null;
 }
 
-function capitalise(text) {
+/** The sentence with its first letter in upper case. */
+export function capitalise(text) {
   return text ? text[0].toUpperCase() + text.slice(1) : text;
 }

@@ -12,6 +12,17 @@ export function requireUser() {
   return false;
 }
 
+/**
+ * For a page that needs an account, built while signed out: sends the visitor
+ * to sign in on the next tick, unless something (signing out here, say) has
+ * moved on from `path` by then.
+ */
+export function requireUserAt(path) {
+  queueMicrotask(() => {
+    if (location.pathname === path) requireUser();
+  });
+}
+
 /** A same-site path from `?next=`, or `/`: never another site. */
 export function nextPath(query) {
   const next = query.get('next') ?? '/';

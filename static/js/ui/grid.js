@@ -16,7 +16,7 @@ export function gridList(label) {
 export function gridTile(post) {
   const first = post.media[0];
   if (!first) return null;
-  const media = { ...first, alt: first.alt || `Photo by ${post.author.username}` };
+  const media = { ...first, alt: first.alt || `Photo by ${post.author.display_name || post.author.username}` };
   return h(
     'li',
     { class: 'grid-item' },

@@ -25,23 +25,33 @@ export function blurCanvas(hash) {
   }
 }
 
+// The medium version's width (the server's MEDIUM_WIDTH).
+const MEDIUM_WIDTH = 540;
+
 /**
  * A `<div class="photo">` for one media item. `sizes` is the slot width for
- * `srcset`; `square` crops to a square (grids), where the 320 px thumbnail
- * fits exactly, so both versions are offered. A non-square frame offers the
- * thumbnail only when the photo itself is square, since the thumbnail is a
- * centre crop.
+ * `srcset`, which offers the medium (540 px wide) and display versions, so
+ * the browser picks one within 1.5× of the slot at 1× and 2×. `square`
+ * crops to a square (grids), where the 320 px thumbnail fits exactly, so it
+ * is offered too; a non-square frame offers the thumbnail only when the
+ * photo itself is square, since the thumbnail is a centre crop.
  */
-export function photo(media, { sizes, square = false, eager = false } = {}) {
+export function photo(media, { sizes, square = false, eager = false, fallbackAlt = 'Photo' } = {}) {
   const canvas = blurCanvas(media.blurhash);
   const isSquare = Math.abs(media.width - media.height) <= 1;
   const offerThumb = (square || isSquare) && media.thumbnail_url;
+  const candidates = [
+    offerThumb ? `${media.thumbnail_url} 320w` : null,
+    media.medium_url ? `${media.medium_url} ${MEDIUM_WIDTH}w` : null,
+  ].filter(Boolean);
+  const srcset = candidates.length > 0 ? [...candidates, `${media.url} ${media.width}w`].join(', ') : null;
   const img = h('img', {
     class: 'photo-img',
     src: media.url,
-    srcset: offerThumb ? `${media.thumbnail_url} 320w, ${media.url} ${media.width}w` : null,
-    sizes: offerThumb ? sizes : null,
-    alt: media.alt ?? '',
+    srcset,
+    sizes: srcset ? sizes : null,
+    // Never empty: an empty alt would hide the photo from screen readers.
+    alt: media.alt || fallbackAlt,
     width: media.width,
     height: media.height,
     loading: eager ? 'eager' : 'lazy',

@@ -13,12 +13,9 @@ import { carousel } from './carousel.js';
 import { actionSheet, confirmAction } from './dialog.js';
 import { requireUser } from './gate.js';
 import { ago } from './time.js';
-import { whenVisible } from './visible.js';
 import { toast, toastError } from './toast.js';
 
 const PREVIEW_COMMENTS = 2;
-// Threads up to this long show their newest comments under the card.
-const PREVIEW_SCAN = 20;
 
 /** A link to a profile showing the username. */
 export function userLink(user, className = 'username') {
@@ -143,7 +140,11 @@ export function postCard(initial, { signal, eager = false, detail = false, onCom
     setLike(true);
   }
 
-  const media = carousel(post.media, { eager, label: `Photos by ${post.author.username}` });
+  const media = carousel(post.media, {
+    eager,
+    label: `Photos by ${post.author.username}`,
+    author: post.author.display_name || post.author.username,
+  });
   const mediaBox = h('div', { class: 'post-media' }, media, burst);
   mediaBox.addEventListener('dblclick', (event) => {
     if (event.target.closest('button')) return;
@@ -350,32 +351,14 @@ export function postCard(initial, { signal, eager = false, detail = false, onCom
     signal,
   );
 
-  const recent = post.recent_comments ?? null;
-  const showPreview = (comments) => {
-    for (const c of comments.slice(-PREVIEW_COMMENTS)) {
+  // The post carries its newest comments: a card needs no request of its own.
+  if (!detail) {
+    for (const c of (post.recent_comments ?? []).slice(-PREVIEW_COMMENTS)) {
       previewList.append(commentLine(c, { postAuthorId: post.author.id, onDeleted }));
-    }
-    paintCommentCount();
-  };
-  function loadPreview() {
-    if (!detail && Array.isArray(recent)) {
-      showPreview(recent);
-    } else if (!detail && post.comment_count > 0) {
-      // Comments are listed oldest first: when one page holds them all, its
-      // tail is the newest. Longer threads keep only "View all N comments".
-      whenVisible(card, () => {
-        api
-          .get(`/api/posts/${post.id}/comments`, { query: { limit: PREVIEW_SCAN }, signal })
-          .then((page) => {
-            if (!page.next_cursor && previewList.children.length === 0) showPreview(page.items);
-          })
-          .catch(() => {});
-      }, signal);
     }
   }
 
   paintLikes();
   paintCommentCount();
-  loadPreview();
   return card;
 }

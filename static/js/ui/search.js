@@ -44,6 +44,9 @@ export function searchBox({ id, autofocus = false }) {
   let controller = null;
   let options = [];
   let active = -1;
+  // The search in flight (or the last one), so Enter can wait for it.
+  let searching = Promise.resolve();
+  let searchedFor = '';
 
   const close = () => {
     list.hidden = true;
@@ -76,15 +79,35 @@ export function searchBox({ id, autofocus = false }) {
     navigate(href);
   };
 
-  const option = (href, ...content) => {
+  const option = (href, name, ...content) => {
     const el = h('li', { class: 'search-option', role: 'option', id: uid('opt'), 'aria-selected': 'false' }, ...content);
     // mousedown would blur the input (and close the list) before click.
     el.addEventListener('mousedown', (event) => event.preventDefault());
     el.addEventListener('click', () => go(href));
-    return { el, href };
+    return { el, href, name };
   };
 
+  // Enter without a chosen option opens the suggestion that matches what
+  // was typed exactly, else the first one; only a `#tag` nobody suggested
+  // opens that tag's page as typed.
+  async function choose() {
+    const typed = input.value.trim();
+    if (!typed) return;
+    if (typed !== searchedFor) {
+      clearTimeout(timer);
+      searching = run(typed);
+    }
+    await searching;
+    if (input.value.trim() !== typed) return;
+    const wanted = typed.replace(/^[@#]/, '').toLowerCase();
+    const exact = options.find((o) => o.name === wanted);
+    if (exact) go(exact.href);
+    else if (options.length > 0) go(options[0].href);
+    else if (typed.startsWith('#') && typed.length > 1) go(`/tags/${encodeURIComponent(wanted)}`);
+  }
+
   async function run(query) {
+    searchedFor = query.trim();
     controller?.abort();
     controller = new AbortController();
     const q = query.replace(/^#/, '').trim();
@@ -99,6 +122,7 @@ export function searchBox({ id, autofocus = false }) {
       const users = result.users.map((u) =>
         option(
           `/u/${encodeURIComponent(u.username)}`,
+          u.username,
           avatar(u, 's'),
           h('span', { class: 'search-names' }, h('strong', {}, u.username), h('span', {}, u.display_name)),
         ),
@@ -106,6 +130,7 @@ export function searchBox({ id, autofocus = false }) {
       const tags = result.hashtags.map((t) =>
         option(
           `/tags/${encodeURIComponent(t.tag)}`,
+          t.tag,
           h('span', { class: 'search-tag-icon', 'aria-hidden': 'true' }, icon('hash')),
           h('span', { class: 'search-names' }, h('strong', {}, `#${t.tag}`), h('span', {}, plural(t.post_count, 'post'))),
         ),
@@ -128,7 +153,9 @@ export function searchBox({ id, autofocus = false }) {
 
   input.addEventListener('input', () => {
     clearTimeout(timer);
-    timer = setTimeout(() => run(input.value), DEBOUNCE_MS);
+    timer = setTimeout(() => {
+      searching = run(input.value);
+    }, DEBOUNCE_MS);
   });
   input.addEventListener('focus', () => {
     if (input.value.trim()) open();
@@ -144,9 +171,7 @@ export function searchBox({ id, autofocus = false }) {
     } else if (event.key === 'Enter') {
       event.preventDefault();
       if (active >= 0) go(options[active].href);
-      else if (input.value.trim().startsWith('#') && input.value.trim().length > 1) {
-        go(`/tags/${encodeURIComponent(input.value.trim().slice(1).toLowerCase())}`);
-      } else if (options.length > 0) go(options[0].href);
+      else choose();
     } else if (event.key === 'Escape') {
       if (!list.hidden) {
         event.preventDefault();

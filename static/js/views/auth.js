@@ -1,11 +1,13 @@
-// Sign in and sign up. Validation is the API's: its message names the field,
-// and the message shows under that field.
+// Sign in and sign up. Sign-up checks every field before the request, with
+// the server's rules and words (src/domain/fields.rs), and shows every
+// problem at once; what only the server can tell (a taken name) arrives as
+// its message, which names the field, and shows under that field.
 
 import * as api from '../api.js';
 import { h } from '../dom.js';
 import { icon } from '../icons.js';
 import { navigate } from '../router.js';
-import { field, showApiError } from '../ui/field.js';
+import { capitalise, field, showApiError } from '../ui/field.js';
 import { nextPath } from '../ui/gate.js';
 import { page, pageTitle } from '../ui/page.js';
 
@@ -46,6 +48,35 @@ function authCard(title, lead, form, foot) {
 function redirectSignedIn(ctx) {
   queueMicrotask(() => navigate(nextPath(ctx.query), { replace: true }));
   return page('redirect');
+}
+
+const utf8 = new TextEncoder();
+
+/** The server's sign-up rules: `{ field: message }` for each broken one. */
+function signupProblems({ username, email, password, display_name: name = '' }) {
+  const problems = {};
+  const user = username.trim().toLowerCase();
+  if ([...user].length < 3 || [...user].length > 30) problems.username = 'must be 3 to 30 characters long';
+  else if (!/^[a-z0-9_.]+$/.test(user)) problems.username = "may contain only letters a-z, digits, '_' and '.'";
+  const mail = email.trim();
+  const at = mail.indexOf('@');
+  const local = mail.slice(0, at);
+  const domain = mail.slice(at + 1);
+  const validMail = at > 0
+    && [...email].length <= 254
+    && utf8.encode(mail.toLowerCase()).length <= 254
+    && !/[\s\p{Cc}]/u.test(mail)
+    && utf8.encode(local.toLowerCase()).length <= 64
+    && !domain.includes('@')
+    && domain.includes('.')
+    && !domain.startsWith('.')
+    && !domain.endsWith('.');
+  if (!validMail) problems.email = 'is not a valid e-mail address';
+  const bytes = utf8.encode(password).length;
+  if (bytes < 8) problems.password = 'must be at least 8 bytes long';
+  else if (bytes > 72) problems.password = 'must be at most 72 bytes long';
+  if ([...name].length > 50) problems.display_name = 'must be at most 50 characters';
+  return problems;
 }
 
 function submitButton(text) {
@@ -121,14 +152,22 @@ export function signupView(_params, ctx) {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    const body = {
+      username: fields.username.input.value.trim(),
+      email: fields.email.input.value.trim(),
+      password: fields.password.input.value,
+    };
+    const name = fields.display_name.input.value.trim();
+    if (name) body.display_name = name;
+    const problems = signupProblems(body);
+    formError.hidden = true;
+    for (const [key, f] of Object.entries(fields)) f.setError(problems[key] ? capitalise(problems[key]) : null);
+    const first = Object.keys(fields).find((key) => problems[key]);
+    if (first) {
+      fields[first].input.focus();
+      return;
+    }
     submitting(button, 'Creating account…', async () => {
-      const body = {
-        username: fields.username.input.value.trim(),
-        email: fields.email.input.value.trim(),
-        password: fields.password.input.value,
-      };
-      const name = fields.display_name.input.value.trim();
-      if (name) body.display_name = name;
       try {
         await api.signUp(body);
       } catch (err) {

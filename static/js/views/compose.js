@@ -6,7 +6,7 @@ import { h, uid } from '../dom.js';
 import { charCount, fileSize } from '../format.js';
 import { icon } from '../icons.js';
 import { forgetPath, navigate } from '../router.js';
-import { requireUser } from '../ui/gate.js';
+import { requireUserAt } from '../ui/gate.js';
 import { page, pageTitle } from '../ui/page.js';
 import { toast } from '../ui/toast.js';
 
@@ -26,7 +26,7 @@ function readable(message) {
 
 export function composeView(_params, ctx) {
   if (!api.currentUser()) {
-    queueMicrotask(requireUser);
+    requireUserAt('/new');
     return page('redirect');
   }
   ctx.setTitle('New post');

@@ -11,6 +11,7 @@ import { gridList, gridTile } from '../ui/grid.js';
 import { emptyState, page, pageTitle } from '../ui/page.js';
 import { pager } from '../ui/pager.js';
 import { postCard } from '../ui/post.js';
+import { suggestions } from '../ui/follow.js';
 
 const PAGE_SIZE = 8;
 
@@ -33,7 +34,7 @@ function feedView(ctx) {
       first = false;
       return card;
     },
-    empty: () => emptyFeed(),
+    empty: () => emptyFeed(signal),
   });
 
   // Posts that arrived live wait behind the pill: the list never moves
@@ -72,9 +73,9 @@ function feedView(ctx) {
   return page('home', pageTitle('Home', { hidden: true }), h('div', { class: 'pill-bar' }, pill), paged.element);
 }
 
-function emptyFeed() {
+function emptyFeed(signal) {
   const me = api.currentUser();
-  return emptyState(
+  const welcome = emptyState(
     'camera',
     `Welcome, ${me?.display_name || me?.username || 'friend'}`,
     'Follow people to see their photos here, or share your first one.',
@@ -85,6 +86,7 @@ function emptyFeed() {
       h('a', { class: 'btn btn-secondary', href: '/new' }, 'Share a photo'),
     ),
   );
+  return h('div', { class: 'feed-empty' }, welcome, suggestions({ signal, limit: 10, className: 'feed-suggestions' }));
 }
 
 function welcomeView(ctx) {

@@ -6,6 +6,7 @@ import { h, replace } from '../dom.js';
 import { compactCount, plural } from '../format.js';
 import { icon } from '../icons.js';
 import { avatar } from '../ui/avatar.js';
+import { followButton, userRow } from '../ui/follow.js';
 import { requireUser, signOutAndLeave } from '../ui/gate.js';
 import { gridList, gridTile } from '../ui/grid.js';
 import { emptyState, errorBlock, loadingBlock, page, pageTitle } from '../ui/page.js';
@@ -133,29 +134,21 @@ export function followListView({ username }, ctx, which) {
   const heading = which === 'followers' ? `People following ${username}` : `People ${username} follows`;
   ctx.setTitle(which === 'followers' ? `Followers of @${username}` : `Followed by @${username}`);
   const list = h('ul', { class: 'user-list', 'aria-label': heading });
-  let total = 0;
   const count = h('p', { class: 'page-sub' });
+  // The header shows the profile's own count, not how many rows are loaded.
+  api
+    .get(userPath(username), { signal })
+    .then((user) => {
+      count.textContent = plural(which === 'followers' ? user.followers_count : user.following_count, 'person', 'people');
+    })
+    .catch(() => {});
+  const me = api.currentUser();
   const paged = pager({
     list,
     signal,
     label: which,
-    load: async (cursor) => {
-      const result = await api.get(`${userPath(username)}/${which}`, { query: { cursor, limit: 30 }, signal });
-      total += result.items.length;
-      count.textContent = result.next_cursor ? `${plural(total, 'person', 'people')} so far` : plural(total, 'person', 'people');
-      return result;
-    },
-    render: (u) =>
-      h(
-        'li',
-        { class: 'user-row' },
-        h(
-          'a',
-          { class: 'user-row-link', href: `/u/${encodeURIComponent(u.username)}` },
-          avatar(u, 'm'),
-          h('span', { class: 'user-row-names' }, h('strong', {}, u.username), h('span', {}, u.display_name)),
-        ),
-      ),
+    load: (cursor) => api.get(`${userPath(username)}/${which}`, { query: { cursor, limit: 30 }, signal }),
+    render: (u) => userRow(u, me && me.id !== u.id ? followButton(u, { following: Boolean(u.followed_by_me), small: true }) : null),
     empty: () => emptyState('user', which === 'followers' ? 'No followers yet' : 'Not following anyone yet', null),
   });
   return page(

@@ -4,8 +4,8 @@ import * as api from '../api.js';
 import { h, replace, uid } from '../dom.js';
 import { charCount } from '../format.js';
 import { avatar } from '../ui/avatar.js';
-import { field, showApiError } from '../ui/field.js';
-import { requireUser } from '../ui/gate.js';
+import { capitalise, field, showApiError } from '../ui/field.js';
+import { requireUserAt } from '../ui/gate.js';
 import { page, pageTitle } from '../ui/page.js';
 import { toast } from '../ui/toast.js';
 
@@ -15,7 +15,7 @@ const NAME_MAX = 50;
 export function settingsView(_params, ctx) {
   const me = api.currentUser();
   if (!me) {
-    queueMicrotask(requireUser);
+    requireUserAt('/settings');
     return page('redirect');
   }
   ctx.setTitle('Edit profile');
@@ -44,9 +44,10 @@ export function settingsView(_params, ctx) {
       toast('Profile picture updated');
     } catch (err) {
       if (err.name === 'AbortError') return;
+      // One sentence, not ours followed by the server's in another casing.
       avatarError.textContent = err.status === 413
-        ? `That file is too large. ${err.message}`
-        : err.status === 415 ? `That is not a supported image. ${err.message}` : err.message;
+        ? 'That file is too large.'
+        : err.status === 415 ? 'That is not a supported image (JPEG, PNG, WebP or GIF).' : capitalise(err.message);
       avatarError.hidden = false;
     } finally {
       avatarProgress.hidden = true;
