@@ -500,6 +500,9 @@ async function main() {
     const width = await ana.page.locator('.post-detail .post-media').evaluate((el) => el.getBoundingClientRect().width);
     check(width >= 560, `the photo is ${width} px wide at 1280 px`);
     await ana.page.waitForFunction(() => [...document.images].every((i) => i.complete));
+    const open = ana.page.locator('.toast:not(.toast-leaving) .toast-close');
+    while ((await open.count()) > 0) await open.first().click();
+    await ana.page.waitForFunction(() => document.querySelectorAll('.toast').length === 0);
     await ana.page.screenshot({ path: join(SHOTS, 'post-1280.png') });
   });
 
