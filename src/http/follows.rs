@@ -108,8 +108,7 @@ async fn followers(
     let page = page.parse()?;
     let viewer = viewer.user_id();
     let user = users::id_by_username(&state.db, &username, viewer).await?;
-    let followers =
-        store::follows::followers(&state.db, state.urls(), user, viewer, &page).await?;
+    let followers = store::follows::followers(&state.db, state.urls(), user, viewer, &page).await?;
     Ok(Json(followers))
 }
 
@@ -137,8 +136,7 @@ async fn following(
     let page = page.parse()?;
     let viewer = viewer.user_id();
     let user = users::id_by_username(&state.db, &username, viewer).await?;
-    let following =
-        store::follows::following(&state.db, state.urls(), user, viewer, &page).await?;
+    let following = store::follows::following(&state.db, state.urls(), user, viewer, &page).await?;
     Ok(Json(following))
 }
 

@@ -86,9 +86,9 @@ pub async fn follower_ids(db: &Db, user: UserId) -> ApiResult<Vec<UserId>> {
                AND NOT EXISTS (SELECT 1 FROM mutes m
                                WHERE m.muter_id = f.follower_id AND m.muted_id = $1)",
         )
-            .bind(user)
-            .fetch_all(pool)
-            .await?
+        .bind(user)
+        .fetch_all(pool)
+        .await?
     }))
 }
 

@@ -137,7 +137,9 @@ pub async fn load(
         .fetch_optional(pool)
         .await?
     });
-    Ok(hydrate(db, urls, row.into_iter().collect(), viewer).await?.pop())
+    Ok(hydrate(db, urls, row.into_iter().collect(), viewer)
+        .await?
+        .pop())
 }
 
 /// Writes a post, its media, its hashtags and its mentions in one
