@@ -1,7 +1,8 @@
 //! A database outage, on PostgreSQL: the app reaches its database through a
 //! small TCP proxy in this test, and the test cuts the proxy. While it is
-//! cut, every call that needs the database answers 503 with the JSON error
-//! body within the acquire timeout, and an upload leaves no file behind.
+//! cut, every call that needs the database (readiness included) answers 503
+//! with the JSON error body within the acquire timeout, liveness still
+//! answers 200, and an upload leaves no file behind.
 //! Once the proxy is back, the same process serves again.
 #![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
@@ -161,7 +162,7 @@ async fn terminated_connection() {
         "{error:?}"
     );
     // The pool replaces the connection; the app serves on.
-    let (status, _) = app.get("/api/health", None).await;
+    let (status, _) = app.get("/api/ready", None).await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -173,8 +174,15 @@ async fn every_call_is_unavailable(app: &TestApp, ana: &Session, post_path: &str
             reqwest::multipart::Part::bytes(png(32, 32)).file_name("a.png"),
         )
     };
+    let (status, body) = app.get("/api/health", None).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "liveness needs no database ({outage:?})"
+    );
+    assert_eq!(body, json!({"status": "ok"}));
     let calls = [
-        app.request(Method::GET, "/api/health", None),
+        app.request(Method::GET, "/api/ready", None),
         app.request(Method::GET, post_path, ana.token()),
         app.request(Method::GET, "/api/feed", ana.token()),
         app.request(Method::PUT, &format!("{post_path}/like"), ana.token()),
@@ -208,7 +216,7 @@ async fn every_call_is_unavailable(app: &TestApp, ana: &Session, post_path: &str
 async fn serves_again(app: &TestApp, ana: &Session, post_path: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (status, _) = app.get("/api/health", None).await;
+        let (status, _) = app.get("/api/ready", None).await;
         if status == StatusCode::OK {
             break;
         }

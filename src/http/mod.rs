@@ -66,7 +66,7 @@ use crate::http::state::AppState;
         (name = "search", description = "People and hashtags"),
         (name = "notifications", description = "Stored notifications"),
         (name = "live", description = "The live event WebSocket"),
-        (name = "health", description = "Liveness"),
+        (name = "health", description = "Liveness and readiness probes"),
     )
 )]
 struct ApiDoc;
