@@ -48,8 +48,6 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         Some(secret) => secret.0.as_bytes().to_vec(),
         None => auth::load_or_create_jwt_secret(&config.data_dir)?,
     };
-    std::fs::create_dir_all(&config.upload_dir)
-        .with_context(|| format!("creating UPLOAD_DIR {}", config.upload_dir.display()))?;
 
     let tokens = auth::TokenKeys::new(&secret, config.access_token_ttl);
     let sessions = auth::Sessions::new(db.clone(), config.refresh_token_ttl);
@@ -61,8 +59,18 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             .context("loading recently revoked sessions")?,
     );
     let verifier = auth::Verifier::new(tokens.clone(), revoked.clone());
-    let blobs: Arc<dyn media::BlobStore> =
-        Arc::new(media::LocalDisk::new(config.upload_dir.clone()));
+    let blobs: Arc<dyn media::BlobStore> = match &config.media_store {
+        Some(bucket) => Arc::new(media::S3Bucket::new(bucket, config.media_base_url.clone())?),
+        None => {
+            std::fs::create_dir_all(&config.upload_dir)
+                .with_context(|| format!("creating UPLOAD_DIR {}", config.upload_dir.display()))?;
+            Arc::new(media::LocalDisk::new(
+                config.upload_dir.clone(),
+                config.media_base_url.clone(),
+            ))
+        }
+    };
+    services::media::spawn_sweeper(db.clone(), Arc::clone(&blobs), config.media_sweep_interval);
     let hub = live::Hub::new(config.ws_queue_capacity);
     let sockets = Arc::new(live::Context {
         hub: hub.clone(),
@@ -80,7 +88,11 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         verifier,
         passwords: auth::PasswordHasher::new(config.bcrypt_cost).await?,
         sessions,
-        media: media::MediaStore::new(Arc::clone(&blobs), config.max_image_bytes),
+        media: media::MediaStore::new(
+            Arc::clone(&blobs),
+            Arc::new(services::media::PendingDeletions::new(db.clone())),
+            config.max_image_bytes,
+        ),
         blobs,
         broker: Arc::new(live::InProcess::new(hub.clone(), revoked)),
         hub,

@@ -140,12 +140,7 @@ async fn set_avatar(
     }
     // Stored file and committed row go together even if the client hangs up.
     state
-        .finish_detached(accounts::replace_avatar(
-            state.media.clone(),
-            state.db.clone(),
-            me.id,
-            image,
-        ))
+        .finish_detached(accounts::replace_avatar(state.services(), me.id, image))
         .await?;
     Ok(Json(
         users::own_account(&state.db, state.urls(), me.id).await?,

@@ -126,10 +126,11 @@ pub fn router(state: AppState) -> Router {
     let config = &state.config;
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
     let timeout = config.request_timeout;
+    let csp = web::content_security_policy(&config.media_base_url);
     Router::new()
         .merge(api)
         .nest_service("/uploads", uploads::uploads_service(&config.upload_dir))
-        .fallback_service(web::front_end(config.static_dir.as_deref()))
+        .fallback_service(web::front_end(config.static_dir.as_deref(), csp.clone()))
         // JSON bodies are small; the upload routes set their own limits.
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -142,7 +143,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(web::CONTENT_SECURITY_POLICY),
+            csp,
         ))
         .layer(cors(&config.cors_origins))
         .layer(middleware::from_fn(move |request, next| {

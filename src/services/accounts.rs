@@ -4,25 +4,21 @@ use bytes::Bytes;
 
 use crate::domain::error::ApiResult;
 use crate::domain::ids::UserId;
-use crate::media::MediaStore;
-use crate::store::{users, Db};
+use crate::services::{media, Services};
+use crate::store::users;
 
 /// Stores the new avatar, points the account at it and removes the old
-/// file; on failure the new file is removed instead.
-pub async fn replace_avatar(
-    media: MediaStore,
-    db: Db,
-    user: UserId,
-    image: Bytes,
-) -> ApiResult<()> {
-    let key = media.store_avatar(image).await?;
-    match users::replace_avatar(&db, user, &key).await {
+/// file (queued with the change, so an unreachable store only delays it);
+/// on failure the new file is removed instead.
+pub async fn replace_avatar(app: Services, user: UserId, image: Bytes) -> ApiResult<()> {
+    let key = app.media.store_avatar(image).await?;
+    match users::replace_avatar(&app.db, user, &key).await {
         Ok(previous) => {
-            media.remove(previous).await;
+            media::delete_queued(&app.db, &*app.blobs, previous.into_iter().collect()).await;
             Ok(())
         }
         Err(e) => {
-            media.remove([key]).await;
+            app.media.remove([key]).await;
             Err(e)
         }
     }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod comments;
 pub mod follows;
+pub mod media;
 pub mod notifications;
 pub mod posts;
 

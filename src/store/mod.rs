@@ -9,6 +9,7 @@
 //! each backend. What differs (schema types, text search) lives in the
 //! per-backend migrations and in a few `match`es on [`Db`].
 
+pub mod blob_deletions;
 pub mod comments;
 pub mod error;
 pub mod feed;
@@ -136,6 +137,11 @@ impl Db {
             pool,
             sqlx::query("SELECT 1").execute(pool).await.map(drop)
         )
+    }
+
+    /// True once [`Self::close`] has run (shutdown).
+    pub fn is_closed(&self) -> bool {
+        with_db!(self, pool, pool.is_closed())
     }
 
     pub async fn close(&self) {

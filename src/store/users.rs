@@ -172,6 +172,13 @@ pub async fn replace_avatar(db: &Db, id: UserId, key: &str) -> ApiResult<Option<
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
+        // Queued with the change, taken off once the old file is gone.
+        if let Some(previous) = &previous {
+            sqlx::query("INSERT INTO blob_deletions (key) VALUES ($1) ON CONFLICT DO NOTHING")
+                .bind(previous)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("UPDATE users SET avatar_key = $2 WHERE id = $1")
             .bind(id)
             .bind(key)
