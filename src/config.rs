@@ -31,6 +31,11 @@ pub struct Config {
     pub media_base_url: String,
     /// How often deletions that failed (the store was unreachable) are retried.
     pub media_sweep_interval: Duration,
+    /// `redis://…`: live events cross instances through this Redis.
+    pub redis_url: Option<Secret>,
+    /// Prepended to every Redis channel and key, so instances of different
+    /// deployments (or tests) can share one Redis.
+    pub redis_prefix: String,
     /// Serve the front end from this directory instead of the copy built
     /// into the binary, so edits show without a rebuild.
     pub static_dir: Option<PathBuf>,
@@ -141,6 +146,13 @@ impl Config {
             None => default_base_url(media_store.as_ref()),
         };
 
+        let redis_url = match var("REDIS_URL") {
+            Some(url) if !(url.starts_with("redis://") || url.starts_with("rediss://")) => {
+                bail!("REDIS_URL must start with redis:// or rediss://")
+            }
+            other => other.map(Secret),
+        };
+
         Ok(Self {
             listen_addr: parse(
                 &var,
@@ -166,6 +178,8 @@ impl Config {
             media_store,
             media_base_url,
             media_sweep_interval: duration(&var, "MEDIA_SWEEP_INTERVAL", Duration::from_secs(60))?,
+            redis_url,
+            redis_prefix: var("REDIS_PREFIX").unwrap_or_else(|| "shutterbug:".into()),
             static_dir: var("STATIC_DIR").map(PathBuf::from),
             cors_origins: var("CORS_ORIGINS")
                 .map(|v| {
@@ -462,6 +476,7 @@ mod tests {
             ("MEDIA_STORE", "s3://bucket/../up"),
             ("MEDIA_BASE_URL", "cdn.example.com"),
             ("MEDIA_SWEEP_INTERVAL", "never"),
+            ("REDIS_URL", "localhost:6379"),
         ] {
             let err = config(&[(key, value)]).unwrap_err().to_string();
             assert!(err.contains(key), "{err}");

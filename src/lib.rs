@@ -72,6 +72,21 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     };
     services::media::spawn_sweeper(db.clone(), Arc::clone(&blobs), config.media_sweep_interval);
     let hub = live::Hub::new(config.ws_queue_capacity);
+    let redis = config
+        .redis_url
+        .as_ref()
+        .map(|_| services::cluster::RedisHealth::default());
+    let broker: Arc<dyn live::Broker> = match (&config.redis_url, &redis) {
+        (Some(url), Some(health)) => Arc::new(services::cluster::RedisBroker::start(
+            &url.0,
+            &config.redis_prefix,
+            db.clone(),
+            hub.clone(),
+            revoked.clone(),
+            health.clone(),
+        )?),
+        _ => Arc::new(live::InProcess::new(hub.clone(), revoked.clone())),
+    };
     let sockets = Arc::new(live::Context {
         hub: hub.clone(),
         revoked: revoked.clone(),
@@ -94,7 +109,8 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             config.max_image_bytes,
         ),
         blobs,
-        broker: Arc::new(live::InProcess::new(hub.clone(), revoked)),
+        broker,
+        redis,
         hub,
         sockets,
         limits: http::limits::Limits::new(config.rate_limits),

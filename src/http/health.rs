@@ -25,6 +25,18 @@ pub struct Health {
     pub status: &'static str,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct Ready {
+    /// Always `ok` in a 200 answer: the database answers.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// Only with `REDIS_URL`: `ok` while live events cross instances,
+    /// `degraded` while Redis is unreachable (same-instance delivery goes on).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, pattern = "^(ok|degraded)$")]
+    pub redis: Option<&'static str>,
+}
+
 /// Liveness: the process is up and answering. Touches no dependency.
 #[utoipa::path(
     get,
@@ -44,15 +56,22 @@ async fn health() -> Json<Health> {
     path = "/api/ready",
     tag = "health",
     responses(
-        (status = 200, description = "The database answers", body = Health),
+        (status = 200, description = "The database answers; `redis` says whether live events cross instances", body = Ready),
         (status = 503, description = "The database does not answer (`unavailable`, with `Retry-After`)", body = ErrorBody),
     ),
 )]
-async fn ready(State(state): State<AppState>) -> ApiResult<Json<Health>> {
+async fn ready(State(state): State<AppState>) -> ApiResult<Json<Ready>> {
     state
         .db
         .ping()
         .await
         .map_err(|e| ApiError::Unavailable(anyhow::Error::new(e)))?;
-    Ok(Json(Health { status: "ok" }))
+    let redis = state
+        .redis
+        .as_ref()
+        .map(|health| if health.is_up() { "ok" } else { "degraded" });
+    Ok(Json(Ready {
+        status: "ok",
+        redis,
+    }))
 }

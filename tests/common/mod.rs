@@ -99,6 +99,16 @@ impl TestApp {
         Some(app)
     }
 
+    /// The settings another instance of the same deployment starts with:
+    /// these, but its own data and upload directories.
+    pub fn shared_settings(&self) -> Vec<(String, String)> {
+        self.vars
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "DATA_DIR" | "UPLOAD_DIR"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
     /// The stored media files (their keys below the store's root), sorted.
     pub fn stored_media(&self) -> Vec<String> {
         match &self.s3 {
