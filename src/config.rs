@@ -17,6 +17,8 @@ pub struct Config {
     pub database_url: String,
     /// How long a request waits for a database connection before a 503.
     pub database_acquire_timeout: Duration,
+    /// PostgreSQL connections this instance may open; `None`: the store's default.
+    pub database_max_connections: Option<u32>,
     /// Holds the default SQLite database and the generated JWT secret.
     pub data_dir: PathBuf,
     /// `None` means: generate one and keep it in `data_dir`.
@@ -152,6 +154,23 @@ impl Config {
             }
             other => other.map(Secret),
         };
+        // Several instances must not split the brain: each would generate its
+        // own secret (and refuse the others' tokens), or keep its own files.
+        if redis_url.is_some() {
+            if jwt_secret.is_none() {
+                bail!("JWT_SECRET must be set when REDIS_URL is: instances with generated secrets refuse each other's tokens");
+            }
+            if media_store.is_none() && !switch(&var, "ALLOW_LOCAL_MEDIA", false)? {
+                bail!("MEDIA_STORE must name a bucket (s3://…) when REDIS_URL is, or ALLOW_LOCAL_MEDIA=on must say that UPLOAD_DIR is shared by every instance");
+            }
+        }
+        let database_max_connections = match var("DATABASE_MAX_CONNECTIONS") {
+            None => None,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => bail!("DATABASE_MAX_CONNECTIONS={raw:?} must be a whole number of at least 1"),
+            },
+        };
 
         Ok(Self {
             listen_addr: parse(
@@ -160,6 +179,7 @@ impl Config {
                 SocketAddr::from(([127, 0, 0, 1], 8080)),
             )?,
             database_url,
+            database_max_connections,
             database_acquire_timeout: duration(
                 &var,
                 "DATABASE_ACQUIRE_TIMEOUT",
@@ -477,6 +497,8 @@ mod tests {
             ("MEDIA_BASE_URL", "cdn.example.com"),
             ("MEDIA_SWEEP_INTERVAL", "never"),
             ("REDIS_URL", "localhost:6379"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("DATABASE_MAX_CONNECTIONS", "many"),
         ] {
             let err = config(&[(key, value)]).unwrap_err().to_string();
             assert!(err.contains(key), "{err}");
@@ -561,6 +583,25 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("AWS_SECRET_ACCESS_KEY"));
+    }
+
+    #[test]
+    fn several_instances_need_a_shared_secret_and_shared_media() {
+        let redis = ("REDIS_URL", "redis://127.0.0.1:6379");
+        let secret = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        let no_secret = config(&[redis, ("MEDIA_STORE", "s3://photos")]).unwrap_err();
+        assert!(no_secret.to_string().contains("JWT_SECRET"), "{no_secret}");
+        let local = config(&[redis, secret]).unwrap_err();
+        assert!(local.to_string().contains("MEDIA_STORE"), "{local}");
+        assert!(config(&[redis, secret, ("MEDIA_STORE", "s3://photos")]).is_ok());
+        assert!(config(&[redis, secret, ("ALLOW_LOCAL_MEDIA", "on")]).is_ok());
+        assert!(config(&[]).is_ok(), "one instance needs neither");
+        assert_eq!(
+            config(&[("DATABASE_MAX_CONNECTIONS", "40")])
+                .unwrap()
+                .database_max_connections,
+            Some(40)
+        );
     }
 
     #[test]

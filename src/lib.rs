@@ -41,7 +41,12 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             dir.display()
         );
     }
-    let db = store::Db::connect(&config.database_url, config.database_acquire_timeout).await?;
+    let db = store::Db::connect_with(
+        &config.database_url,
+        config.database_acquire_timeout,
+        config.database_max_connections,
+    )
+    .await?;
     db.migrate().await?;
 
     let secret = match &config.jwt_secret {

@@ -29,6 +29,8 @@ async fn cluster(backend: Backend, n: usize, redis: std::net::SocketAddr) -> Opt
     let redis_settings = [
         ("REDIS_URL", url.as_str()),
         ("REDIS_PREFIX", prefix.as_str()),
+        // SQLite instances keep media on the disk; these tests store none.
+        ("ALLOW_LOCAL_MEDIA", "on"),
     ];
     let first = TestApp::spawn(backend, &redis_settings).await?;
     let shared = first.shared_settings();

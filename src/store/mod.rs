@@ -32,6 +32,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+/// PostgreSQL connections per instance unless `DATABASE_MAX_CONNECTIONS` says.
+const DEFAULT_POSTGRES_POOL: u32 = 16;
+
 /// A connection pool to whichever engine is configured.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -59,6 +62,17 @@ impl Db {
     /// (a free one, or a new one to an unreachable server) before it is
     /// answered 503.
     pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
+        Self::connect_with(url, acquire_timeout, None).await
+    }
+
+    /// [`Self::connect`] with at most `postgres_pool` connections to
+    /// PostgreSQL (`DATABASE_MAX_CONNECTIONS`; `None`: 16); SQLite keeps its
+    /// own pool.
+    pub async fn connect_with(
+        url: &str,
+        acquire_timeout: Duration,
+        postgres_pool: Option<u32>,
+    ) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .context("DATABASE_URL is not a valid SQLite URL")?
@@ -85,7 +99,7 @@ impl Db {
             let options = PgConnectOptions::from_str(url)
                 .context("DATABASE_URL is not a valid PostgreSQL URL")?;
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(postgres_pool.unwrap_or(DEFAULT_POSTGRES_POOL))
                 .acquire_timeout(acquire_timeout)
                 // A broken connection fails its query, which answers 503 and
                 // is then discarded; pinging before every acquire would cost
