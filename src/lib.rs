@@ -186,6 +186,39 @@ pub async fn serve(
     Ok(())
 }
 
+/// Asks the server listening on `listen_addr` for `GET /api/health`; `Ok`
+/// when it answers `200` within 3 s. A wildcard address is asked on loopback.
+pub async fn healthcheck(listen_addr: SocketAddr) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut addr = listen_addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await?;
+        Ok::<_, std::io::Error>(head)
+    };
+    let head = tokio::time::timeout(std::time::Duration::from_secs(3), ask)
+        .await
+        .context("no answer within 3 s")?
+        .with_context(|| format!("asking {addr}"))?;
+    anyhow::ensure!(
+        head.starts_with(b"HTTP/1.1 200"),
+        "answered {}",
+        String::from_utf8_lossy(&head)
+    );
+    Ok(())
+}
+
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     let interrupt = async {
