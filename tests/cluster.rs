@@ -187,3 +187,54 @@ where
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resubscribing_catches_up_from_the_database_sqlite() {
+    resubscribing_catches_up_from_the_database(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resubscribing_catches_up_from_the_database_postgres() {
+    resubscribing_catches_up_from_the_database(Backend::Postgres).await;
+}
+
+/// Notifications that never crossed Redis (here: written by a process that
+/// publishes nothing, as if every publish had been lost) reach the author's
+/// socket on B once B's subscription drops and comes back: B reads the
+/// latest `seq` of its connected users and each socket reads its gap.
+async fn resubscribing_catches_up_from_the_database(backend: Backend) {
+    let proxy = Proxy::start(redis_addr().await).await;
+    let Some(apps) = cluster(backend, 1, proxy.addr).await else {
+        return;
+    };
+    let b = &apps[0];
+    let silent_settings: Vec<(String, String)> = b
+        .shared_settings()
+        .into_iter()
+        .filter(|(k, _)| k != "REDIS_URL")
+        .collect();
+    let silent_settings: Vec<(&str, &str)> = silent_settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let silent = TestApp::spawn_on(backend, None, &silent_settings).await;
+
+    let ana = b.register("ana").await;
+    let likers = [b.register("bob").await, b.register("cara").await];
+    let post = b.post_photo(&ana, "liked").await;
+    let mut ana_on_b = connect(b, &ana, None).await;
+    like_all(&silent, &format!("/api/posts/{}/like", post["id"]), &likers).await;
+    common::ws::assert_quiet(&mut ana_on_b).await;
+
+    proxy.set(Link::Refusing);
+    wait_until(|| async { ready(b).await["redis"] == "degraded" }).await;
+    proxy.set(Link::Up);
+    let mut actors = Vec::new();
+    for _ in &likers {
+        let event = next_json(&mut ana_on_b).await;
+        assert_eq!(event["type"], "notification", "{event}");
+        actors.push(event["notification"]["actor"]["username"].clone());
+    }
+    assert_eq!(actors, ["bob", "cara"], "caught up in seq order");
+    common::ws::assert_quiet(&mut ana_on_b).await;
+}
