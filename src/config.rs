@@ -17,6 +17,8 @@ pub struct Config {
     pub database_url: String,
     /// How long a request waits for a database connection before a 503.
     pub database_acquire_timeout: Duration,
+    /// PostgreSQL connections this instance may open; `None`: the store's default.
+    pub database_max_connections: Option<u32>,
     /// Holds the default SQLite database and the generated JWT secret.
     pub data_dir: PathBuf,
     /// `None` means: generate one and keep it in `data_dir`.
@@ -25,6 +27,17 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub bcrypt_cost: u32,
     pub upload_dir: PathBuf,
+    /// Where media are stored: `None` is the local disk under `upload_dir`.
+    pub media_store: Option<S3Settings>,
+    /// The URL prefix clients fetch stored media from (a key is appended).
+    pub media_base_url: String,
+    /// How often deletions that failed (the store was unreachable) are retried.
+    pub media_sweep_interval: Duration,
+    /// `redis://…`: live events cross instances through this Redis.
+    pub redis_url: Option<Secret>,
+    /// Prepended to every Redis channel and key, so instances of different
+    /// deployments (or tests) can share one Redis.
+    pub redis_prefix: String,
     /// Serve the front end from this directory instead of the copy built
     /// into the binary, so edits show without a rebuild.
     pub static_dir: Option<PathBuf>,
@@ -65,6 +78,22 @@ impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(..)")
     }
+}
+
+/// An S3-compatible bucket, from `MEDIA_STORE=s3://bucket/prefix` and the
+/// standard AWS variables.
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    pub bucket: String,
+    /// Prepended to every key, without slashes at either end; may be empty.
+    pub prefix: String,
+    /// `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`; `None` is AWS itself.
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// Unset: the credentials of the environment (instance profile, web identity).
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<Secret>,
+    pub session_token: Option<Secret>,
 }
 
 /// The shortest `JWT_SECRET` accepted: 256 bits, the size of the HS256 key.
@@ -117,6 +146,40 @@ impl Config {
             bail!("BCRYPT_COST must be between 4 and 31");
         }
 
+        let media_store = match var("MEDIA_STORE") {
+            None => None,
+            Some(raw) if raw.trim() == "local" => None,
+            Some(raw) => Some(s3_settings(&var, raw.trim())?),
+        };
+        let media_base_url = match var("MEDIA_BASE_URL") {
+            Some(raw) => base_url(raw.trim())?,
+            None => default_base_url(media_store.as_ref()),
+        };
+
+        let redis_url = match var("REDIS_URL") {
+            Some(url) if !(url.starts_with("redis://") || url.starts_with("rediss://")) => {
+                bail!("REDIS_URL must start with redis:// or rediss://")
+            }
+            other => other.map(Secret),
+        };
+        // Several instances must not split the brain: each would generate its
+        // own secret (and refuse the others' tokens), or keep its own files.
+        if redis_url.is_some() {
+            if jwt_secret.is_none() {
+                bail!("JWT_SECRET must be set when REDIS_URL is: instances with generated secrets refuse each other's tokens");
+            }
+            if media_store.is_none() && !switch(&var, "ALLOW_LOCAL_MEDIA", false)? {
+                bail!("MEDIA_STORE must name a bucket (s3://…) when REDIS_URL is, or ALLOW_LOCAL_MEDIA=on must say that UPLOAD_DIR is shared by every instance");
+            }
+        }
+        let database_max_connections = match var("DATABASE_MAX_CONNECTIONS") {
+            None => None,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => bail!("DATABASE_MAX_CONNECTIONS={raw:?} must be a whole number of at least 1"),
+            },
+        };
+
         Ok(Self {
             listen_addr: parse(
                 &var,
@@ -124,6 +187,7 @@ impl Config {
                 SocketAddr::from(([127, 0, 0, 1], 8080)),
             )?,
             database_url,
+            database_max_connections,
             database_acquire_timeout: duration(
                 &var,
                 "DATABASE_ACQUIRE_TIMEOUT",
@@ -139,6 +203,11 @@ impl Config {
             )?,
             bcrypt_cost,
             upload_dir: PathBuf::from(var("UPLOAD_DIR").unwrap_or_else(|| "uploads".into())),
+            media_store,
+            media_base_url,
+            media_sweep_interval: duration(&var, "MEDIA_SWEEP_INTERVAL", Duration::from_secs(60))?,
+            redis_url,
+            redis_prefix: var("REDIS_PREFIX").unwrap_or_else(|| "shutterbug:".into()),
             static_dir: var("STATIC_DIR").map(PathBuf::from),
             cors_origins: var("CORS_ORIGINS")
                 .map(|v| {
@@ -186,6 +255,80 @@ impl Config {
     /// True when the database is a SQLite file rather than a server.
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+}
+
+/// Reads `s3://bucket/prefix` and the AWS variables that go with it.
+fn s3_settings(var: &impl Fn(&str) -> Option<String>, raw: &str) -> anyhow::Result<S3Settings> {
+    let rest = raw
+        .strip_prefix("s3://")
+        .with_context(|| format!("MEDIA_STORE={raw:?} must be local or s3://bucket/prefix"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    // S3's bucket naming rules, which also keep the name safe in a URL.
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    if !bucket_ok {
+        bail!(
+            "MEDIA_STORE={raw:?}: the bucket must be 3 to 63 characters of a-z, 0-9, '-' and '.'"
+        );
+    }
+    let prefix = prefix.trim_matches('/');
+    if prefix.split('/').any(|part| part == "." || part == "..")
+        || prefix.contains("//")
+        || prefix.chars().any(char::is_control)
+    {
+        bail!("MEDIA_STORE={raw:?}: the prefix must be plain path segments");
+    }
+    let endpoint = match var("AWS_ENDPOINT_URL_S3").or_else(|| var("AWS_ENDPOINT_URL")) {
+        Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+            bail!("AWS_ENDPOINT_URL={url:?} must start with http:// or https://")
+        }
+        other => other.map(|url| url.trim().trim_end_matches('/').to_owned()),
+    };
+    let access_key_id = var("AWS_ACCESS_KEY_ID");
+    let secret_access_key = var("AWS_SECRET_ACCESS_KEY").map(Secret);
+    if access_key_id.is_some() != secret_access_key.is_some() {
+        bail!("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together");
+    }
+    Ok(S3Settings {
+        bucket: bucket.to_owned(),
+        prefix: prefix.to_owned(),
+        endpoint,
+        region: var("AWS_REGION")
+            .or_else(|| var("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".into()),
+        access_key_id,
+        secret_access_key,
+        session_token: var("AWS_SESSION_TOKEN").map(Secret),
+    })
+}
+
+/// `MEDIA_BASE_URL`: an absolute http(s) URL or a path from the site root.
+fn base_url(raw: &str) -> anyhow::Result<String> {
+    let absolute = raw.starts_with("http://") || raw.starts_with("https://");
+    // Printable ASCII only: it also goes into the Content-Security-Policy header.
+    if !(absolute || raw.starts_with('/')) || !raw.chars().all(|c| c.is_ascii_graphic()) {
+        bail!("MEDIA_BASE_URL={raw:?} must be an http(s) URL or a path starting with /");
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+/// Local files are served by this process; a bucket is read path-style from
+/// its endpoint, or from AWS's own host for the bucket.
+fn default_base_url(store: Option<&S3Settings>) -> String {
+    let Some(s3) = store else {
+        return "/uploads".to_owned();
+    };
+    let root = match &s3.endpoint {
+        Some(endpoint) => format!("{endpoint}/{}", s3.bucket),
+        None => format!("https://{}.s3.{}.amazonaws.com", s3.bucket, s3.region),
+    };
+    if s3.prefix.is_empty() {
+        root
+    } else {
+        format!("{root}/{}", s3.prefix)
     }
 }
 
@@ -372,6 +515,14 @@ mod tests {
             ("HEADER_READ_TIMEOUT", "never"),
             ("WS_MAX_SESSIONS_PER_USER", "many"),
             ("UPLOAD_MEMORY_BUDGET", "-1"),
+            ("MEDIA_STORE", "/var/media"),
+            ("MEDIA_STORE", "s3://Bad_Bucket"),
+            ("MEDIA_STORE", "s3://bucket/../up"),
+            ("MEDIA_BASE_URL", "cdn.example.com"),
+            ("MEDIA_SWEEP_INTERVAL", "never"),
+            ("REDIS_URL", "localhost:6379"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("DATABASE_MAX_CONNECTIONS", "many"),
         ] {
             let err = config(&[(key, value)]).unwrap_err().to_string();
             assert!(err.contains(key), "{err}");
@@ -410,6 +561,71 @@ mod tests {
         );
         assert_eq!(tuned.failed_logins, 3);
         assert_eq!(tuned.failed_login_window, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn media_stay_on_the_local_disk_unless_a_bucket_is_named() {
+        let local = config(&[]).unwrap();
+        assert!(local.media_store.is_none());
+        assert_eq!(local.media_base_url, "/uploads");
+        assert!(config(&[("MEDIA_STORE", "local")])
+            .unwrap()
+            .media_store
+            .is_none());
+
+        let s3 = config(&[
+            ("MEDIA_STORE", "s3://photos/prod/media/"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000/"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "key"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ])
+        .unwrap();
+        let bucket = s3.media_store.unwrap();
+        assert_eq!(
+            (bucket.bucket.as_str(), bucket.prefix.as_str()),
+            ("photos", "prod/media")
+        );
+        assert_eq!(bucket.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(bucket.region, "eu-west-1");
+        assert_eq!(s3.media_base_url, "http://127.0.0.1:9000/photos/prod/media");
+
+        let aws = config(&[("MEDIA_STORE", "s3://photos"), ("AWS_REGION", "us-west-2")]).unwrap();
+        assert_eq!(
+            aws.media_base_url,
+            "https://photos.s3.us-west-2.amazonaws.com"
+        );
+        let cdn = config(&[
+            ("MEDIA_STORE", "s3://photos"),
+            ("MEDIA_BASE_URL", "https://cdn.example.com/m/"),
+        ])
+        .unwrap();
+        assert_eq!(cdn.media_base_url, "https://cdn.example.com/m");
+
+        let half = config(&[("MEDIA_STORE", "s3://photos"), ("AWS_ACCESS_KEY_ID", "key")]);
+        assert!(half
+            .unwrap_err()
+            .to_string()
+            .contains("AWS_SECRET_ACCESS_KEY"));
+    }
+
+    #[test]
+    fn several_instances_need_a_shared_secret_and_shared_media() {
+        let redis = ("REDIS_URL", "redis://127.0.0.1:6379");
+        let secret = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        let no_secret = config(&[redis, ("MEDIA_STORE", "s3://photos")]).unwrap_err();
+        assert!(no_secret.to_string().contains("JWT_SECRET"), "{no_secret}");
+        let local = config(&[redis, secret]).unwrap_err();
+        assert!(local.to_string().contains("MEDIA_STORE"), "{local}");
+        assert!(config(&[redis, secret, ("MEDIA_STORE", "s3://photos")]).is_ok());
+        assert!(config(&[redis, secret, ("ALLOW_LOCAL_MEDIA", "on")]).is_ok());
+        assert!(config(&[]).is_ok(), "one instance needs neither");
+        assert_eq!(
+            config(&[("DATABASE_MAX_CONNECTIONS", "40")])
+                .unwrap()
+                .database_max_connections,
+            Some(40)
+        );
     }
 
     #[test]

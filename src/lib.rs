@@ -14,6 +14,7 @@ pub mod services;
 pub mod store;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -42,15 +43,18 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             dir.display()
         );
     }
-    let db = store::Db::connect(&config.database_url, config.database_acquire_timeout).await?;
+    let db = store::Db::connect_with(
+        &config.database_url,
+        config.database_acquire_timeout,
+        config.database_max_connections,
+    )
+    .await?;
     db.migrate().await?;
 
     let secret = match &config.jwt_secret {
         Some(secret) => secret.0.as_bytes().to_vec(),
         None => auth::load_or_create_jwt_secret(&config.data_dir)?,
     };
-    std::fs::create_dir_all(&config.upload_dir)
-        .with_context(|| format!("creating UPLOAD_DIR {}", config.upload_dir.display()))?;
 
     let tokens = auth::TokenKeys::new(&secret, config.access_token_ttl);
     let sessions = auth::Sessions::new(db.clone(), config.refresh_token_ttl);
@@ -62,9 +66,34 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
             .context("loading recently revoked sessions")?,
     );
     let verifier = auth::Verifier::new(tokens.clone(), revoked.clone());
-    let blobs: Arc<dyn media::BlobStore> =
-        Arc::new(media::LocalDisk::new(config.upload_dir.clone()));
+    let blobs: Arc<dyn media::BlobStore> = match &config.media_store {
+        Some(bucket) => Arc::new(media::S3Bucket::new(bucket, config.media_base_url.clone())?),
+        None => {
+            std::fs::create_dir_all(&config.upload_dir)
+                .with_context(|| format!("creating UPLOAD_DIR {}", config.upload_dir.display()))?;
+            Arc::new(media::LocalDisk::new(
+                config.upload_dir.clone(),
+                config.media_base_url.clone(),
+            ))
+        }
+    };
+    services::media::spawn_sweeper(db.clone(), Arc::clone(&blobs), config.media_sweep_interval);
     let hub = live::Hub::new(config.ws_queue_capacity, config.ws_max_sessions_per_user);
+    let redis = config
+        .redis_url
+        .as_ref()
+        .map(|_| services::cluster::RedisHealth::default());
+    let broker: Arc<dyn live::Broker> = match (&config.redis_url, &redis) {
+        (Some(url), Some(health)) => Arc::new(services::cluster::RedisBroker::start(
+            &url.0,
+            &config.redis_prefix,
+            db.clone(),
+            hub.clone(),
+            revoked.clone(),
+            health.clone(),
+        )?),
+        _ => Arc::new(live::InProcess::new(hub.clone(), revoked.clone())),
+    };
     let sockets = Arc::new(live::Context {
         hub: hub.clone(),
         revoked: revoked.clone(),
@@ -81,10 +110,15 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         verifier,
         passwords: auth::PasswordHasher::new(config.bcrypt_cost).await?,
         sessions,
-        media: media::MediaStore::new(Arc::clone(&blobs), config.max_image_bytes)
-            .with_upload_budget(config.upload_memory_budget),
+        media: media::MediaStore::new(
+            Arc::clone(&blobs),
+            Arc::new(services::media::PendingDeletions::new(db.clone())),
+            config.max_image_bytes,
+        )
+        .with_upload_budget(config.upload_memory_budget),
         blobs,
-        broker: Arc::new(live::InProcess::new(hub.clone(), revoked)),
+        broker,
+        redis,
         hub,
         sockets,
         limits: http::limits::Limits::new(config.rate_limits),
@@ -175,6 +209,39 @@ pub async fn serve_metrics(
         std::future::pending(),
     )
     .await;
+}
+
+/// Asks the server listening on `listen_addr` for `GET /api/health`; `Ok`
+/// when it answers `200` within 3 s. A wildcard address is asked on loopback.
+pub async fn healthcheck(listen_addr: SocketAddr) -> anyhow::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut addr = listen_addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let ask = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream
+            .write_all(b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await?;
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).await?;
+        Ok::<_, std::io::Error>(head)
+    };
+    let head = tokio::time::timeout(std::time::Duration::from_secs(3), ask)
+        .await
+        .context("no answer within 3 s")?
+        .with_context(|| format!("asking {addr}"))?;
+    anyhow::ensure!(
+        head.starts_with(b"HTTP/1.1 200"),
+        "answered {}",
+        String::from_utf8_lossy(&head)
+    );
+    Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -1,4 +1,6 @@
 //! The `shutterbug` binary: read the configuration, build the app, serve it.
+//! `shutterbug healthcheck` instead asks a running server on `LISTEN_ADDR`
+//! whether it is alive (for a container's `HEALTHCHECK`, which has no curl).
 
 use anyhow::Context;
 use tracing_subscriber::EnvFilter;
@@ -6,6 +8,9 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = shutterbug::Config::from_env()?;
+    if std::env::args().nth(1).as_deref() == Some("healthcheck") {
+        return shutterbug::healthcheck(config.listen_addr).await;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()

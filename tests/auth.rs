@@ -620,6 +620,9 @@ async fn openapi_and_health(app: TestApp) {
     let (status, body) = app.get("/api/health", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({"status": "ok"}));
+    let (status, body) = app.get("/api/ready", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, json!({"status": "ok"}));
 
     let (status, doc) = app.get("/api/openapi.json", None).await;
     assert_eq!(status, StatusCode::OK);
@@ -634,6 +637,7 @@ async fn openapi_and_health(app: TestApp) {
         ("/api/me", "patch"),
         ("/api/users/{username}", "get"),
         ("/api/health", "get"),
+        ("/api/ready", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

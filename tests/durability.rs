@@ -271,3 +271,25 @@ async fn postgres() {
     };
     confirmed_writes_survive_a_crash(&database.url).await;
 }
+
+/// `shutterbug healthcheck`, the container's `HEALTHCHECK`, exits 0 while
+/// the server on `LISTEN_ADDR` answers and fails once nothing listens there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthcheck_subcommand_reports_liveness() {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = format!("sqlite:{}", dir.path().join("health.db").display());
+    let mut server = Server::start(&database_url, dir.path(), "health.log").await;
+    let check = |addr: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_shutterbug"))
+            .arg("healthcheck")
+            .env("LISTEN_ADDR", addr)
+            .env("DATA_DIR", dir.path().join("data"))
+            .current_dir(dir.path())
+            .status()
+            .unwrap()
+    };
+    assert!(check(&server.addr).success(), "the server is up");
+    server.terminate();
+    assert!(server.exit_status(Duration::from_secs(30)).await.success());
+    assert!(!check(&server.addr).success(), "nothing listens any more");
+}

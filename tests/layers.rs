@@ -12,7 +12,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("config", &[]),
     ("domain", &[]),
     ("store", &["domain"]),
-    ("media", &["domain"]),
+    ("media", &["config", "domain"]),
     ("live", &["domain"]),
     ("services", &["config", "domain", "store", "media", "live"]),
     (

@@ -12,7 +12,7 @@ use image::codecs::gif::GifEncoder;
 use image::{Delay, DynamicImage, Frame, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use shutterbug::domain::error::ApiError;
 use shutterbug::http::uploads::uploads_service;
-use shutterbug::media::{LocalDisk, MediaStore, StoredImage};
+use shutterbug::media::{MediaStore, StoredImage};
 use tower::ServiceExt;
 
 mod common;
@@ -23,10 +23,7 @@ const RED: Rgb<u8> = Rgb([220, 20, 20]);
 const BLUE: Rgb<u8> = Rgb([20, 20, 220]);
 
 fn store(dir: &Path) -> MediaStore {
-    MediaStore::new(
-        std::sync::Arc::new(LocalDisk::new(dir.to_path_buf())),
-        15 * 1024 * 1024,
-    )
+    common::local_media(dir, 15 * 1024 * 1024)
 }
 
 /// Left half red, right half blue: enough to tell rotations apart.
@@ -182,10 +179,7 @@ async fn refuses_garbage_behind_image_magic_bytes() {
 #[tokio::test]
 async fn refuses_more_bytes_than_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    let media = MediaStore::new(
-        std::sync::Arc::new(LocalDisk::new(dir.path().to_path_buf())),
-        1000,
-    );
+    let media = common::local_media(dir.path(), 1000);
     assert_eq!(media.max_image_bytes(), 1000);
     let big = jpeg(400, 400);
     assert!(big.len() > 1000);

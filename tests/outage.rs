@@ -1,94 +1,21 @@
 //! A database outage, on PostgreSQL: the app reaches its database through a
 //! small TCP proxy in this test, and the test cuts the proxy. While it is
-//! cut, every call that needs the database answers 503 with the JSON error
-//! body within the acquire timeout, and an upload leaves no file behind.
+//! cut, every call that needs the database (readiness included) answers 503
+//! with the JSON error body within the acquire timeout, liveness still
+//! answers 200, and an upload leaves no file behind.
 //! Once the proxy is back, the same process serves again.
 #![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 
-use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
+use common::proxy::{through, Link, Proxy};
 use common::{error_code, files_under, png, Backend, PgDatabase, Session, TestApp};
 use reqwest::{header, Method, StatusCode};
 use serde_json::{json, Value};
 use sqlx::postgres::PgConnectOptions;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
-
-/// What the proxy does with connections.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Link {
-    /// Forwards every byte both ways.
-    Up,
-    /// Closes existing connections and accepts new ones only to close them.
-    Refusing,
-    /// Closes existing connections; new ones are held open and never answered,
-    /// like a server behind a dead network.
-    Blackholing,
-}
-
-/// A TCP proxy from a local port to `upstream`, with a switch.
-struct Proxy {
-    addr: SocketAddr,
-    link: watch::Sender<Link>,
-}
-
-impl Proxy {
-    async fn start(upstream: SocketAddr) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
-        let addr = listener.local_addr().expect("proxy addr");
-        let (link, watcher) = watch::channel(Link::Up);
-        tokio::spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(relay(client, upstream, watcher.clone()));
-            }
-        });
-        Self { addr, link }
-    }
-
-    fn set(&self, link: Link) {
-        self.link.send_replace(link);
-    }
-}
-
-/// Serves one client connection according to the switch.
-async fn relay(mut client: TcpStream, upstream: SocketAddr, mut link: watch::Receiver<Link>) {
-    let now = *link.borrow_and_update();
-    match now {
-        Link::Refusing => return,
-        Link::Blackholing => {
-            // Hold the socket until the link changes, reading nothing.
-            let _ = link.changed().await;
-            return;
-        }
-        Link::Up => {}
-    }
-    let Ok(mut server) = TcpStream::connect(upstream).await else {
-        return;
-    };
-    tokio::select! {
-        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-        // Any change of the switch cuts the connection (both sockets drop).
-        _ = link.changed() => {}
-    }
-}
-
-/// `url` with its host and port replaced by `addr`.
-fn through(url: &str, addr: SocketAddr) -> String {
-    let scheme_end = url.find("://").map_or(0, |i| i + 3);
-    let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let credentials = authority.rfind('@').map_or("", |at| &authority[..=at]);
-    format!(
-        "{}{credentials}{addr}{}",
-        &url[..scheme_end],
-        &rest[authority_end..]
-    )
-}
 
 /// How long the app may wait for a connection in this test.
 const ACQUIRE_TIMEOUT_SECS: u64 = 1;
@@ -161,7 +88,7 @@ async fn terminated_connection() {
         "{error:?}"
     );
     // The pool replaces the connection; the app serves on.
-    let (status, _) = app.get("/api/health", None).await;
+    let (status, _) = app.get("/api/ready", None).await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -173,8 +100,15 @@ async fn every_call_is_unavailable(app: &TestApp, ana: &Session, post_path: &str
             reqwest::multipart::Part::bytes(png(32, 32)).file_name("a.png"),
         )
     };
+    let (status, body) = app.get("/api/health", None).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "liveness needs no database ({outage:?})"
+    );
+    assert_eq!(body, json!({"status": "ok"}));
     let calls = [
-        app.request(Method::GET, "/api/health", None),
+        app.request(Method::GET, "/api/ready", None),
         app.request(Method::GET, post_path, ana.token()),
         app.request(Method::GET, "/api/feed", ana.token()),
         app.request(Method::PUT, &format!("{post_path}/like"), ana.token()),
@@ -208,7 +142,7 @@ async fn every_call_is_unavailable(app: &TestApp, ana: &Session, post_path: &str
 async fn serves_again(app: &TestApp, ana: &Session, post_path: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (status, _) = app.get("/api/health", None).await;
+        let (status, _) = app.get("/api/ready", None).await;
         if status == StatusCode::OK {
             break;
         }

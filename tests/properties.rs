@@ -21,7 +21,6 @@ use shutterbug::domain::ids::{SessionId, UserId};
 use shutterbug::domain::pagination::Cursor;
 use shutterbug::domain::text::{self, MAX_HASHTAG_CHARS};
 use shutterbug::domain::Timestamp;
-use shutterbug::media::{LocalDisk, MediaStore};
 use shutterbug::services::auth::TokenKeys;
 
 /// Captions: mostly words, marks and spaces, with any character mixed in.
@@ -242,7 +241,7 @@ proptest! {
         prop_assume!(samples.iter().all(|s| s.len() <= MAX_IMAGE_BYTES));
         let bytes = bytes_of(&upload, &samples);
         let dir = tempfile::tempdir().unwrap();
-        let store = MediaStore::new(std::sync::Arc::new(LocalDisk::new(dir.path().to_path_buf())), MAX_IMAGE_BYTES);
+        let store = common::local_media(dir.path(), MAX_IMAGE_BYTES);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let result = runtime.block_on(store.store_post_image(Bytes::from(bytes.clone())));
         let files = common::files_under(dir.path());

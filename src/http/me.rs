@@ -138,12 +138,7 @@ async fn set_avatar(
     let image = image.ok_or_else(|| ApiError::invalid("image", "an image file is required"))?;
     // Stored file and committed row go together even if the client hangs up.
     state
-        .finish_detached(accounts::replace_avatar(
-            state.media.clone(),
-            state.db.clone(),
-            me.id,
-            image,
-        ))
+        .finish_detached(accounts::replace_avatar(state.services(), me.id, image))
         .await?;
     Ok(Json(
         users::own_account(&state.db, state.urls(), me.id).await?,

@@ -70,7 +70,7 @@ use crate::http::state::AppState;
         (name = "search", description = "People and hashtags"),
         (name = "notifications", description = "Stored notifications"),
         (name = "live", description = "The live event WebSocket"),
-        (name = "health", description = "Liveness"),
+        (name = "health", description = "Liveness and readiness probes"),
     )
 )]
 struct ApiDoc;
@@ -137,10 +137,11 @@ pub fn router(state: AppState) -> Router {
     let config = &state.config;
     let in_flight = Arc::new(Semaphore::new(config.max_in_flight));
     let timeout = config.request_timeout;
+    let csp = web::content_security_policy(&config.media_base_url);
     Router::new()
         .merge(api)
         .nest_service("/uploads", uploads::uploads_service(&config.upload_dir))
-        .fallback_service(web::front_end(config.static_dir.as_deref()))
+        .fallback_service(web::front_end(config.static_dir.as_deref(), csp.clone()))
         // JSON bodies are small; the upload routes set their own limits.
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -153,7 +154,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(web::CONTENT_SECURITY_POLICY),
+            csp,
         ))
         // Text (JS, CSS, HTML, JSON) leaves as brotli or gzip when the client
         // takes it; the default predicate leaves images and tiny bodies alone.

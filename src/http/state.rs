@@ -37,6 +37,8 @@ pub struct Shared {
     pub hub: Hub,
     /// Where committed events and ended sessions go.
     pub broker: Arc<dyn Broker>,
+    /// Whether the Redis subscription is up; `None` without `REDIS_URL`.
+    pub redis: Option<crate::services::cluster::RedisHealth>,
     /// What each live socket is handed.
     pub sockets: Arc<live::Context>,
     pub limits: Limits,

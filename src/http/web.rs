@@ -31,6 +31,29 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; connect-src 'self
      img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
      object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The policy for a server whose media URLs start with `media_base_url`:
+/// a bucket or CDN on another origin is allowed in `img-src` too.
+pub fn content_security_policy(media_base_url: &str) -> HeaderValue {
+    let origin = media_base_url.find("://").map(|scheme_end| {
+        let host_start = scheme_end + 3;
+        let end = media_base_url[host_start..]
+            .find('/')
+            .map_or(media_base_url.len(), |i| host_start + i);
+        &media_base_url[..end]
+    });
+    let policy = match origin {
+        Some(origin) => CONTENT_SECURITY_POLICY.replacen(
+            "img-src 'self'",
+            &format!("img-src 'self' {origin}"),
+            1,
+        ),
+        None => CONTENT_SECURITY_POLICY.to_owned(),
+    };
+    // The configuration admits printable ASCII only, so this always parses.
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static(CONTENT_SECURITY_POLICY))
+}
+
 /// The files of `static/` as they were when the binary was built.
 #[derive(rust_embed::Embed)]
 #[folder = "static/"]
@@ -58,7 +81,7 @@ struct Asset {
 /// and `If-None-Match`, answered with `304` when unchanged), so an upgrade
 /// is never hidden behind a stale script, without any build step to
 /// fingerprint file names.
-pub fn front_end(static_dir: Option<&Path>) -> Router {
+pub fn front_end(static_dir: Option<&Path>, csp: HeaderValue) -> Router {
     let files = match static_dir {
         Some(dir) => Files::Disk(dir.to_path_buf()),
         None => Files::Embedded,
@@ -72,9 +95,9 @@ pub fn front_end(static_dir: Option<&Path>) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(fixed(header::CACHE_CONTROL, "no-cache"))
-                .layer(fixed(
+                .layer(SetResponseHeaderLayer::overriding(
                     header::CONTENT_SECURITY_POLICY,
-                    CONTENT_SECURITY_POLICY,
+                    csp,
                 ))
                 .layer(fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
                 .layer(fixed(header::REFERRER_POLICY, "same-origin")),

@@ -35,13 +35,39 @@ pub struct Event(Arc<EventBody>);
 struct EventBody {
     text: Utf8Bytes,
     seq: Option<i64>,
+    /// Not sent: tells the socket that `seq` is its user's latest, so that
+    /// it reads whatever it has not sent yet from the store.
+    catch_up: bool,
 }
 
 impl Event {
     /// `seq` is the notification's place in its recipient's stream, for
     /// notification events: a socket delivers those in `seq` order.
     pub fn new(text: Utf8Bytes, seq: Option<i64>) -> Self {
-        Self(Arc::new(EventBody { text, seq }))
+        Self(Arc::new(EventBody {
+            text,
+            seq,
+            catch_up: false,
+        }))
+    }
+
+    /// An event already serialised to JSON (as received from another instance).
+    pub fn from_json(text: String, seq: Option<i64>) -> Self {
+        Self::new(Utf8Bytes::from(text), seq)
+    }
+
+    /// "Your stream stands at `latest_seq`": sockets behind it catch up from
+    /// the store (after live events may have been lost, e.g. by a broker).
+    pub fn catch_up(latest_seq: i64) -> Self {
+        Self(Arc::new(EventBody {
+            text: Utf8Bytes::default(),
+            seq: Some(latest_seq),
+            catch_up: true,
+        }))
+    }
+
+    pub fn is_catch_up(&self) -> bool {
+        self.0.catch_up
     }
 
     pub fn text(&self) -> &Utf8Bytes {
@@ -244,6 +270,11 @@ impl Hub {
                 .iter()
                 .for_each(|socket| socket.closer.close(code));
         }
+    }
+
+    /// The users with at least one live socket, at this moment.
+    pub fn connected_user_ids(&self) -> Vec<UserId> {
+        self.inner.users.iter().map(|entry| *entry.key()).collect()
     }
 
     /// Users with at least one live socket.

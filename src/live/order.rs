@@ -97,6 +97,16 @@ impl<T> Order<T> {
         !self.held.is_empty()
     }
 
+    /// The gap to read from the store when the stream is known to stand at
+    /// `latest`: whatever was not sent up to it (and up to anything held).
+    pub fn behind(&self, latest: i64) -> Option<Gap> {
+        let newest_held = self.held.last().map_or(latest, |&(held, _)| held);
+        (latest > self.delivered).then(|| Gap {
+            after: self.delivered,
+            up_to: latest.max(newest_held),
+        })
+    }
+
     /// The gap to read from the store when holding has taken too long.
     pub fn gap(&self) -> Option<Gap> {
         self.held.last().map(|&(up_to, _)| Gap {
@@ -294,5 +304,19 @@ mod tests {
         order.caught_up(5);
         assert_eq!((order.held.capacity(), order.is_holding()), (0, false));
         assert_eq!(order.offer(6, ()), Verdict::Next(()));
+    }
+
+    #[test]
+    fn a_catch_up_reads_what_was_not_sent_up_to_the_latest_seq() {
+        let mut order = Order::new(3);
+        assert_eq!(order.behind(3), None, "up to date");
+        assert_eq!(order.behind(2), None, "an older latest changes nothing");
+        assert_eq!(order.behind(5), Some(Gap { after: 3, up_to: 5 }));
+        assert_eq!(order.offer(7, ()), Verdict::Held);
+        assert_eq!(
+            order.behind(5),
+            Some(Gap { after: 3, up_to: 7 }),
+            "and whatever is held"
+        );
     }
 }

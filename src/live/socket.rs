@@ -172,6 +172,11 @@ async fn serve(
                     return Err(Some((close::GOING_AWAY, "server shutting down")));
                 };
                 match event.seq() {
+                    Some(latest) if event.is_catch_up() => {
+                        if let Some(gap) = order.behind(latest) {
+                            settle(ctx, socket, user.id, &mut order, gap).await?;
+                        }
+                    }
                     Some(seq) => relay(ctx, socket, user.id, &mut order, seq, event).await?,
                     None => send(socket, Message::Text(event.text().clone())).await?,
                 }

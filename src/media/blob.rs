@@ -1,6 +1,6 @@
 //! Where stored files live: the seam between the media pipeline and its
-//! storage. [`LocalDisk`] keeps them under `UPLOAD_DIR` and serves them from
-//! `/uploads`; another implementation (a bucket behind a CDN) plugs in here.
+//! storage. [`LocalDisk`] keeps them under `UPLOAD_DIR`, served from
+//! `/uploads`; `S3Bucket` (in `s3.rs`) keeps them in a bucket.
 
 use std::future::Future;
 use std::io::Write;
@@ -10,6 +10,7 @@ use std::pin::Pin;
 use anyhow::Context;
 
 use super::random_name;
+use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::MediaUrls;
 
 /// A boxed future, so the trait stays object-safe.
@@ -17,45 +18,53 @@ pub type BlobFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Stores whole files by key. Keys are ours (random names), never a client's.
 pub trait BlobStore: MediaUrls {
-    /// Stores `data` under `key`, all or nothing.
-    fn put<'a>(&'a self, key: &'a str, data: Vec<u8>) -> BlobFuture<'a, anyhow::Result<()>>;
+    /// Stores `data` under `key`, all or nothing. An unreachable store is
+    /// `ApiError::Unavailable` (503).
+    fn put<'a>(&'a self, key: &'a str, data: Vec<u8>) -> BlobFuture<'a, ApiResult<()>>;
 
-    /// Deletes files, best effort: failures are logged, never returned.
-    fn delete(&self, keys: Vec<String>) -> BlobFuture<'_, ()>;
+    /// Deletes files; one already gone counts as deleted. Answers the keys
+    /// that could not be deleted (logged), so they can be retried.
+    fn delete(&self, keys: Vec<String>) -> BlobFuture<'_, Vec<String>>;
 }
 
-/// Files on the local disk, served by this process under `/uploads/`.
+/// Files on the local disk, served by this process under `/uploads/`
+/// (or from wherever `MEDIA_BASE_URL` says the same files are served).
 pub struct LocalDisk {
     dir: PathBuf,
+    base_url: String,
 }
 
 impl LocalDisk {
-    pub fn new(dir: PathBuf) -> Self {
-        Self { dir }
+    pub fn new(dir: PathBuf, base_url: String) -> Self {
+        Self { dir, base_url }
     }
 }
 
 impl MediaUrls for LocalDisk {
     fn url(&self, key: &str) -> String {
-        format!("/uploads/{key}")
+        format!("{}/{key}", self.base_url)
     }
 }
 
 impl BlobStore for LocalDisk {
-    fn put<'a>(&'a self, key: &'a str, data: Vec<u8>) -> BlobFuture<'a, anyhow::Result<()>> {
+    fn put<'a>(&'a self, key: &'a str, data: Vec<u8>) -> BlobFuture<'a, ApiResult<()>> {
         let path = self.dir.join(key);
         let safe = is_safe_key(key);
         Box::pin(async move {
-            anyhow::ensure!(safe, "refused to store a key outside the upload directory");
+            if !safe {
+                return Err(ApiError::Internal(anyhow::anyhow!(
+                    "refused to store a key outside the upload directory"
+                )));
+            }
             let shown = path.display().to_string();
-            tokio::task::spawn_blocking(move || write_atomically(&path, &data))
+            let written = tokio::task::spawn_blocking(move || write_atomically(&path, &data))
                 .await
-                .context("writing a stored file panicked")?
-                .with_context(|| format!("storing {shown}"))
+                .context("writing a stored file panicked")?;
+            Ok(written.with_context(|| format!("storing {shown}"))?)
         })
     }
 
-    fn delete(&self, keys: Vec<String>) -> BlobFuture<'_, ()> {
+    fn delete(&self, keys: Vec<String>) -> BlobFuture<'_, Vec<String>> {
         let mut paths = Vec::new();
         for key in keys {
             if is_safe_key(&key) {
@@ -66,22 +75,29 @@ impl BlobStore for LocalDisk {
         }
         Box::pin(async move {
             if paths.is_empty() {
-                return;
+                return Vec::new();
             }
+            let keys: Vec<String> = paths.iter().map(|(_, key)| key.clone()).collect();
             let removal = tokio::task::spawn_blocking(move || {
+                let mut failed = Vec::new();
                 for (path, key) in paths {
                     match std::fs::remove_file(&path) {
                         Ok(()) => {}
                         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                             tracing::debug!(key, "stored file already gone");
                         }
-                        Err(e) => tracing::warn!(key, error = %e, "cannot remove stored file"),
+                        Err(e) => {
+                            tracing::warn!(key, error = %e, "cannot remove stored file");
+                            failed.push(key);
+                        }
                     }
                 }
+                failed
             });
-            if let Err(e) = removal.await {
+            removal.await.unwrap_or_else(|e| {
                 tracing::error!(error = %e, "removing stored files panicked");
-            }
+                keys
+            })
         })
     }
 }

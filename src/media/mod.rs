@@ -11,6 +11,7 @@
 
 mod blob;
 mod process;
+mod s3;
 mod spool;
 
 use std::num::NonZeroUsize;
@@ -23,16 +24,25 @@ use crate::domain::error::ApiError;
 use crate::domain::media::small_avatar_key;
 pub use crate::domain::media::StoredImage;
 
-pub use blob::{BlobStore, LocalDisk};
+pub use blob::{BlobFuture, BlobStore, LocalDisk};
 pub use process::{
     DISPLAY_MAX_SIDE, MAX_PIXELS, MAX_SIDE, MEDIUM_WIDTH, SMALL_AVATAR_SIDE, SQUARE_SIDE,
 };
+pub use s3::S3Bucket;
 pub use spool::{SpooledImage, Spooler, UploadBudget};
+
+/// Keeps the keys of files that could not be deleted (the store was
+/// unreachable), so that a later sweep deletes them: no file outlives its
+/// row for good. Implemented over the database by the services.
+pub trait DeletionQueue: Send + Sync {
+    fn defer(&self, keys: Vec<String>) -> BlobFuture<'_, ()>;
+}
 
 /// Checks, converts and stores uploaded images. Cheap to clone.
 #[derive(Clone)]
 pub struct MediaStore {
     blobs: Arc<dyn BlobStore>,
+    deferred: Arc<dyn DeletionQueue>,
     max_image_bytes: usize,
     /// Bytes of uploads held at once, from the first byte received until
     /// processed.
@@ -43,11 +53,17 @@ pub struct MediaStore {
 }
 
 impl MediaStore {
-    /// Files go to `blobs`; uploads over `max_image_bytes` are refused.
-    pub fn new(blobs: Arc<dyn BlobStore>, max_image_bytes: usize) -> Self {
+    /// Files go to `blobs`, those that cannot be deleted to `deferred`;
+    /// uploads over `max_image_bytes` are refused.
+    pub fn new(
+        blobs: Arc<dyn BlobStore>,
+        deferred: Arc<dyn DeletionQueue>,
+        max_image_bytes: usize,
+    ) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
         Self {
             blobs,
+            deferred,
             max_image_bytes,
             uploads: UploadBudget::new(usize::MAX),
             cpu: Arc::new(Semaphore::new(cores)),
@@ -126,11 +142,16 @@ impl MediaStore {
         Ok(key)
     }
 
-    /// Deletes stored files, best effort: failures are logged, never returned.
+    /// Deletes stored files; those that cannot be deleted now are queued
+    /// for a later sweep. Never fails the caller.
     pub async fn remove(&self, keys: impl IntoIterator<Item = String>) {
         let keys: Vec<String> = keys.into_iter().collect();
-        if !keys.is_empty() {
-            self.blobs.delete(keys).await;
+        if keys.is_empty() {
+            return;
+        }
+        let failed = self.blobs.delete(keys).await;
+        if !failed.is_empty() {
+            self.deferred.defer(failed).await;
         }
     }
 
@@ -169,7 +190,7 @@ impl MediaStore {
             if let Err(e) = self.blobs.put(&key, data).await {
                 written.push(key);
                 self.remove(written).await;
-                return Err(e.into());
+                return Err(e);
             }
             written.push(key);
         }

@@ -3,27 +3,23 @@
 use crate::domain::error::ApiResult;
 use crate::domain::ids::UserId;
 use crate::domain::media::avatar_keys;
-use crate::media::{MediaStore, SpooledImage};
-use crate::store::{users, Db};
+use crate::media::SpooledImage;
+use crate::services::{media, Services};
+use crate::store::users;
 
 /// Stores the new avatar, points the account at it and removes the old
-/// file; on failure the new file is removed instead.
-pub async fn replace_avatar(
-    media: MediaStore,
-    db: Db,
-    user: UserId,
-    image: SpooledImage,
-) -> ApiResult<()> {
-    let key = media.store_avatar(image).await?;
-    match users::replace_avatar(&db, user, &key).await {
+/// files (queued with the change, so an unreachable store only delays it);
+/// on failure the new files are removed instead.
+pub async fn replace_avatar(app: Services, user: UserId, image: SpooledImage) -> ApiResult<()> {
+    let key = app.media.store_avatar(image).await?;
+    match users::replace_avatar(&app.db, user, &key).await {
         Ok(previous) => {
-            media
-                .remove(previous.into_iter().flat_map(avatar_keys))
-                .await;
+            let old = previous.into_iter().flat_map(avatar_keys).collect();
+            media::delete_queued(&app.db, &*app.blobs, old).await;
             Ok(())
         }
         Err(e) => {
-            media.remove(avatar_keys(key)).await;
+            app.media.remove(avatar_keys(key)).await;
             Err(e)
         }
     }

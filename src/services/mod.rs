@@ -3,8 +3,10 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod cluster;
 pub mod comments;
 pub mod follows;
+pub mod media;
 pub mod notifications;
 pub mod posts;
 

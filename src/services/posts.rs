@@ -5,8 +5,8 @@ use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::{PostId, UserId};
 use crate::domain::{text, Post};
 use crate::media::{SpooledImage, StoredImage};
-use crate::services::notifications;
 use crate::services::Services;
+use crate::services::{media, notifications};
 use crate::store;
 
 /// A new post as read from the request, its text already validated and no
@@ -68,10 +68,11 @@ async fn remove_files(app: &Services, stored: &[StoredImage]) {
         .await;
 }
 
-/// Deletes `by`'s post with everything hanging off it, then its files.
+/// Deletes `by`'s post with everything hanging off it, then its files
+/// (queued with the rows, so an unreachable store only delays them).
 pub async fn delete(app: &Services, id: PostId, by: UserId) -> ApiResult<()> {
     let keys = store::posts::delete(&app.db, id, by).await?;
-    app.media.remove(keys).await;
+    media::delete_queued(&app.db, &*app.blobs, keys).await;
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 //! each backend. What differs (schema types, text search) lives in the
 //! per-backend migrations and in a few `match`es on [`Db`].
 
+pub mod blob_deletions;
 pub mod blocks;
 pub mod comments;
 pub mod error;
@@ -32,6 +33,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+
+/// PostgreSQL connections per instance unless `DATABASE_MAX_CONNECTIONS` says.
+const DEFAULT_POSTGRES_POOL: u32 = 16;
 
 /// A connection pool to whichever engine is configured.
 #[derive(Clone, Debug)]
@@ -60,6 +64,17 @@ impl Db {
     /// (a free one, or a new one to an unreachable server) before it is
     /// answered 503.
     pub async fn connect(url: &str, acquire_timeout: Duration) -> anyhow::Result<Self> {
+        Self::connect_with(url, acquire_timeout, None).await
+    }
+
+    /// [`Self::connect`] with at most `postgres_pool` connections to
+    /// PostgreSQL (`DATABASE_MAX_CONNECTIONS`; `None`: 16); SQLite keeps its
+    /// own pool.
+    pub async fn connect_with(
+        url: &str,
+        acquire_timeout: Duration,
+        postgres_pool: Option<u32>,
+    ) -> anyhow::Result<Self> {
         if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .context("DATABASE_URL is not a valid SQLite URL")?
@@ -86,7 +101,7 @@ impl Db {
             let options = PgConnectOptions::from_str(url)
                 .context("DATABASE_URL is not a valid PostgreSQL URL")?;
             let pool = PgPoolOptions::new()
-                .max_connections(16)
+                .max_connections(postgres_pool.unwrap_or(DEFAULT_POSTGRES_POOL))
                 .acquire_timeout(acquire_timeout)
                 // A broken connection fails its query, which answers 503 and
                 // is then discarded; pinging before every acquire would cost
@@ -138,6 +153,11 @@ impl Db {
             pool,
             sqlx::query("SELECT 1").execute(pool).await.map(drop)
         )
+    }
+
+    /// True once [`Self::close`] has run (shutdown).
+    pub fn is_closed(&self) -> bool {
+        with_db!(self, pool, pool.is_closed())
     }
 
     pub async fn close(&self) {

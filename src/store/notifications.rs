@@ -117,6 +117,32 @@ pub async fn latest_seq(db: &Db, user: UserId) -> ApiResult<i64> {
     Ok(latest.unwrap_or(0))
 }
 
+/// The last `seq` of each of `users` that has had a notification, by the
+/// primary key of `notification_streams`; one statement for the whole batch.
+pub async fn latest_seqs(db: &Db, users: &[UserId]) -> ApiResult<Vec<(UserId, i64)>> {
+    let ids: Vec<i64> = users.iter().map(|user| user.0).collect();
+    Ok(match db {
+        Db::Postgres(pool) => {
+            sqlx::query_as(
+                "SELECT user_id, last_seq FROM notification_streams WHERE user_id = ANY($1)",
+            )
+            .bind(ids)
+            .fetch_all(pool)
+            .await?
+        }
+        // No arrays in SQLite: the ids travel as one JSON array.
+        Db::Sqlite(pool) => {
+            sqlx::query_as(
+                "SELECT user_id, last_seq FROM notification_streams
+                 WHERE user_id IN (SELECT value FROM json_each($1))",
+            )
+            .bind(serde_json::Value::from(ids).to_string())
+            .fetch_all(pool)
+            .await?
+        }
+    })
+}
+
 #[derive(sqlx::FromRow)]
 struct NotificationRow {
     id: NotificationId,

@@ -246,6 +246,16 @@ pub async fn delete(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<String>> {
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await?;
+        // Queued with the rows' removal, taken off once the files are gone.
+        sqlx::query(
+            "INSERT INTO blob_deletions (key)
+             SELECT image_key FROM media WHERE post_id = $1
+             UNION ALL SELECT thumb_key FROM media WHERE post_id = $1
+             UNION ALL SELECT medium_key FROM media WHERE post_id = $1 AND medium_key IS NOT NULL",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "UPDATE hashtags SET post_count = post_count - 1
              WHERE id IN (SELECT hashtag_id FROM post_hashtags WHERE post_id = $1)",

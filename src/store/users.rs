@@ -3,6 +3,7 @@
 use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::fields::Username;
 use crate::domain::ids::UserId;
+use crate::domain::media::avatar_keys;
 use crate::domain::media::small_avatar_key;
 use crate::domain::{MediaUrls, Timestamp, User};
 use crate::store::error::is_unique_violation;
@@ -218,6 +219,14 @@ pub async fn replace_avatar(db: &Db, id: UserId, key: &str) -> ApiResult<Option<
                 .bind(id)
                 .fetch_one(&mut *tx)
                 .await?;
+        // Queued with the change (the avatar and its small version), taken
+        // off once the old files are gone.
+        for old in previous.iter().cloned().flat_map(avatar_keys) {
+            sqlx::query("INSERT INTO blob_deletions (key) VALUES ($1) ON CONFLICT DO NOTHING")
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
         sqlx::query("UPDATE users SET avatar_key = $2 WHERE id = $1")
             .bind(id)
             .bind(key)

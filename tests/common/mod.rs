@@ -6,6 +6,8 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod proxy;
+pub mod s3;
 pub mod ws;
 
 use std::collections::HashMap;
@@ -62,6 +64,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The running app's state, for checks no HTTP call can make.
     pub state: shutterbug::http::state::AppState,
+    /// The S3 server holding the media, when they are not on the local disk.
+    pub s3: Option<Arc<s3::S3Server>>,
     /// The environment the app was started with, for a restart.
     vars: HashMap<String, String>,
     stop: Option<oneshot::Sender<()>>,
@@ -72,12 +76,61 @@ pub struct TestApp {
 
 impl TestApp {
     /// Starts the app; `None` for PostgreSQL when `TEST_POSTGRES_URL` is unset.
+    /// On PostgreSQL the media go to an S3 server of their own (the
+    /// PostgreSQL pass is the S3 pass), unless `settings` name a store.
     pub async fn spawn(backend: Backend, settings: &[(&str, &str)]) -> Option<Self> {
         let database = match backend {
             Backend::Sqlite => None,
             Backend::Postgres => Some(PgDatabase::create().await?),
         };
-        Some(Self::spawn_on(backend, database, settings).await)
+        let on_s3 =
+            backend == Backend::Postgres && !settings.iter().any(|(k, _)| *k == "MEDIA_STORE");
+        if !on_s3 {
+            return Some(Self::spawn_on(backend, database, settings).await);
+        }
+        let s3 = s3::S3Server::start().await;
+        let mut all = s3.settings(s3.addr);
+        all.extend(
+            settings
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut app = Self::spawn_on(backend, database, &all).await;
+        app.s3 = Some(Arc::new(s3));
+        Some(app)
+    }
+
+    /// The settings another instance of the same deployment starts with:
+    /// these, but its own data and upload directories.
+    pub fn shared_settings(&self) -> Vec<(String, String)> {
+        self.vars
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "DATA_DIR" | "UPLOAD_DIR"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
+    /// The stored media files (their keys below the store's root), sorted.
+    pub fn stored_media(&self) -> Vec<String> {
+        match &self.s3 {
+            Some(s3) => files_under(&s3.objects_dir()),
+            None => files_under(&self.dir.path().join("uploads")),
+        }
+    }
+
+    /// Where media URLs start, as this app hands them out.
+    pub fn media_base_url(&self) -> &str {
+        &self.state.config.media_base_url
+    }
+
+    /// A GET of a media URL: a path on this app, or a URL of the bucket.
+    pub fn fetch_media(&self, url: &str) -> RequestBuilder {
+        if url.starts_with("http://") {
+            self.client.get(url)
+        } else {
+            self.request(Method::GET, url, None)
+        }
     }
 
     /// Starts the app on `database`, or on a fresh SQLite file when `None`.
@@ -121,8 +174,11 @@ impl TestApp {
     pub async fn restart(mut self) -> Self {
         let database = self.database.take();
         let (backend, dir, vars) = (self.backend, Arc::clone(&self.dir), self.vars.clone());
+        let s3 = self.s3.take();
         self.stop().await;
-        Self::start(backend, dir, database, vars).await
+        let mut app = Self::start(backend, dir, database, vars).await;
+        app.s3 = s3;
+        app
     }
 
     async fn start(
@@ -161,6 +217,7 @@ impl TestApp {
             dir,
             database_url,
             state,
+            s3: None,
             vars,
             stop: Some(stop),
             server: Some(server),
@@ -565,4 +622,25 @@ pub fn jpeg_markers(jpeg: &[u8]) -> Vec<u8> {
         at += 2 + usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
     }
     markers
+}
+
+/// Local deletions do not fail in tests; one that did would be a failure.
+struct NothingDeferred;
+
+impl shutterbug::media::DeletionQueue for NothingDeferred {
+    fn defer(&self, keys: Vec<String>) -> shutterbug::media::BlobFuture<'_, ()> {
+        panic!("deleting {keys:?} from the local disk failed")
+    }
+}
+
+/// The media store on the local disk under `dir`, served from `/uploads`.
+pub fn local_media(dir: &std::path::Path, max_image_bytes: usize) -> shutterbug::media::MediaStore {
+    shutterbug::media::MediaStore::new(
+        Arc::new(shutterbug::media::LocalDisk::new(
+            dir.to_path_buf(),
+            "/uploads".to_owned(),
+        )),
+        Arc::new(NothingDeferred),
+        max_image_bytes,
+    )
 }

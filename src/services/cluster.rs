@@ -1,0 +1,308 @@
+//! Live events across instances, over Redis pub/sub (`REDIS_URL`).
+//!
+//! Every instance delivers to its own sockets first, exactly as a single
+//! process does ([`InProcess`]), then publishes one message on the shared
+//! channel; every other instance delivers it to the sockets it holds.
+//! One channel for all events: a post is one message whatever the number of
+//! followers, and each instance resolves its own connected followers with
+//! one index-only query (see the README for the figures). Pub/sub is
+//! at-most-once; the per-recipient `seq` does the rest: a socket drops a
+//! notification it already sent and reads gaps from the database, and after
+//! the subscription drops and comes back, every connected user is caught up
+//! from the database by `seq`. Redis down degrades: same-instance delivery
+//! goes on, publishes fail quietly, `/api/ready` says `degraded`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use redis::aio::ConnectionManager;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::ids::{SessionId, UserId};
+use crate::domain::{Notification, Post};
+use crate::live::protocol::ServerMessage;
+use crate::live::{close, Broker, Event, Hub, InProcess, RevokedSessions};
+use crate::store::{self, Db};
+
+/// Connected users whose latest `seq` one catch-up query reads.
+const CATCH_UP_BATCH: usize = 1000;
+/// The longest wait between two attempts to resubscribe or to publish.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
+/// Attempts to publish one notification or revocation: about 20 s in all.
+const PUBLISH_ATTEMPTS: u32 = 14;
+
+/// One event on the wire between instances.
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    /// The instance that published it, which has delivered it already.
+    from: u64,
+    #[serde(flatten)]
+    event: Wire,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Wire {
+    Notification {
+        recipient: UserId,
+        seq: i64,
+        text: String,
+    },
+    Post {
+        author: UserId,
+        text: String,
+    },
+    Revoked {
+        user: UserId,
+        session: SessionId,
+    },
+}
+
+/// Whether the subscription is up, for `/api/ready`.
+#[derive(Clone, Default)]
+pub struct RedisHealth(Arc<AtomicBool>);
+
+impl RedisHealth {
+    pub fn is_up(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn set(&self, up: bool) {
+        self.0.store(up, Ordering::Relaxed);
+    }
+}
+
+/// A [`Broker`] for several instances sharing one Redis.
+pub struct RedisBroker {
+    local: InProcess,
+    publisher: ConnectionManager,
+    channel: String,
+    instance: u64,
+}
+
+impl RedisBroker {
+    /// Sets up the publisher (connected on first use) and starts the
+    /// subscriber, which retries and resubscribes on its own.
+    pub fn start(
+        url: &str,
+        prefix: &str,
+        db: Db,
+        hub: Hub,
+        revoked: RevokedSessions,
+        health: RedisHealth,
+    ) -> anyhow::Result<Self> {
+        let client = redis::Client::open(url).map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?;
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)))
+            .set_max_delay(MAX_BACKOFF);
+        // Lazy: an instance starts (degraded) while Redis is down.
+        let publisher = ConnectionManager::new_lazy_with_config(client.clone(), config)
+            .map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?;
+        let channel = format!("{prefix}events");
+        let instance = rand::random::<u64>();
+        let subscriber = Subscriber {
+            client,
+            channel: channel.clone(),
+            instance,
+            db,
+            hub: hub.clone(),
+            revoked: revoked.clone(),
+            health,
+        };
+        tokio::spawn(subscriber.run());
+        Ok(Self {
+            local: InProcess::new(hub, revoked),
+            publisher,
+            channel,
+            instance,
+        })
+    }
+
+    /// Publishes from a task of its own: the request that caused the event
+    /// does not wait for Redis, and a Redis outage costs it nothing. A
+    /// notification or a revocation that cannot be published is tried again
+    /// for a while (both are idempotent: sockets drop a `seq` they sent); a
+    /// post event is not (it is not stored either, and the feed has it).
+    fn publish(&self, event: Wire) {
+        let retry = !matches!(event, Wire::Post { .. });
+        let envelope = Envelope {
+            from: self.instance,
+            event,
+        };
+        let Ok(payload) = serde_json::to_string(&envelope) else {
+            return;
+        };
+        let mut publisher = self.publisher.clone();
+        let channel = self.channel.clone();
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(50);
+            for _ in 0..PUBLISH_ATTEMPTS {
+                let published: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+                    .arg(&channel)
+                    .arg(&payload)
+                    .query_async(&mut publisher)
+                    .await;
+                match published {
+                    Ok(_) => return,
+                    Err(e) if retry => {
+                        tracing::debug!(error = %e, "cannot publish a live event to Redis; retrying");
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "cannot publish a post event to Redis");
+                        return;
+                    }
+                }
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+            tracing::warn!("gave up publishing a live event; receivers catch up from the database");
+        });
+    }
+}
+
+impl Broker for RedisBroker {
+    fn notification(&self, recipient: UserId, notification: &Notification) {
+        self.local.notification(recipient, notification);
+        self.publish(Wire::Notification {
+            recipient,
+            seq: notification.seq,
+            text: ServerMessage::Notification { notification }.to_json(),
+        });
+    }
+
+    fn post(&self, followers: &[UserId], post: &Post) {
+        self.local.post(followers, post);
+        self.publish(Wire::Post {
+            author: post.author.id,
+            text: ServerMessage::Post { post }.to_json(),
+        });
+    }
+
+    /// Another instance may hold followers, so a post is always announced.
+    fn has_listeners(&self) -> bool {
+        true
+    }
+
+    fn session_revoked(&self, user: UserId, session: SessionId) {
+        self.local.session_revoked(user, session);
+        self.publish(Wire::Revoked { user, session });
+    }
+}
+
+/// Receives the other instances' events for this instance's sockets.
+struct Subscriber {
+    client: redis::Client,
+    channel: String,
+    instance: u64,
+    db: Db,
+    hub: Hub,
+    revoked: RevokedSessions,
+    health: RedisHealth,
+}
+
+impl Subscriber {
+    async fn run(self) {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            match self.subscribe().await {
+                Ok(mut pubsub) => {
+                    backoff = Duration::from_millis(50);
+                    self.health.set(true);
+                    // Whatever was published while unsubscribed is lost to
+                    // pub/sub; the database has it.
+                    self.catch_up().await;
+                    let mut messages = pubsub.on_message();
+                    while let Some(message) = messages.next().await {
+                        match message.get_payload::<String>() {
+                            Ok(payload) => self.deliver(&payload),
+                            Err(e) => tracing::warn!(error = %e, "unreadable Redis message"),
+                        }
+                    }
+                    self.health.set(false);
+                    tracing::warn!("the Redis subscription dropped; resubscribing");
+                }
+                Err(e) => {
+                    self.health.set(false);
+                    tracing::debug!(error = %e, "cannot subscribe to Redis");
+                }
+            }
+            if self.db.is_closed() {
+                return;
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    async fn subscribe(&self) -> redis::RedisResult<redis::aio::PubSub> {
+        let mut pubsub = self.client.get_async_pubsub().await?;
+        pubsub.subscribe(&self.channel).await?;
+        Ok(pubsub)
+    }
+
+    fn deliver(&self, payload: &str) {
+        let envelope: Envelope = match serde_json::from_str(payload) {
+            Ok(envelope) => envelope,
+            Err(e) => {
+                tracing::warn!(error = %e, "unreadable live event from Redis");
+                return;
+            }
+        };
+        if envelope.from == self.instance {
+            return;
+        }
+        match envelope.event {
+            Wire::Notification {
+                recipient,
+                seq,
+                text,
+            } => {
+                if self.hub.is_connected(recipient) {
+                    self.hub.send(recipient, &Event::from_json(text, Some(seq)));
+                }
+            }
+            Wire::Post { author, text } => {
+                if self.hub.connected_users() == 0 {
+                    return;
+                }
+                let (db, hub) = (self.db.clone(), self.hub.clone());
+                tokio::spawn(async move {
+                    match store::follows::follower_ids(&db, author).await {
+                        Ok(followers) => {
+                            let event = Event::from_json(text, None);
+                            for follower in followers {
+                                hub.send(follower, &event);
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot list followers for a post event")
+                        }
+                    }
+                });
+            }
+            Wire::Revoked { user, session } => {
+                self.revoked.revoke(session);
+                self.hub.close_session(user, session, close::UNAUTHORIZED);
+            }
+        }
+    }
+
+    /// Tells each connected user's sockets the latest `seq` in the
+    /// database, in batches; a socket behind it reads the gap itself.
+    async fn catch_up(&self) {
+        let users = self.hub.connected_user_ids();
+        for batch in users.chunks(CATCH_UP_BATCH) {
+            match store::notifications::latest_seqs(&self.db, batch).await {
+                Ok(latest) => {
+                    for (user, seq) in latest {
+                        self.hub.send(user, &Event::catch_up(seq));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot catch connected users up"),
+            }
+        }
+    }
+}

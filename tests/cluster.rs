@@ -1,0 +1,240 @@
+//! Several instances as one server: three in-process instances share one
+//! database and one Redis (each test its own channel prefix), and every live
+//! event reaches its recipient's sockets whichever instance holds them.
+//! A cut of Redis (through a TCP proxy) loses, doubles and fails nothing:
+//! writes commit, and missed events are caught up from the database by `seq`.
+#![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::proxy::{Link, Proxy};
+use common::ws::{close_code, connect, next_json};
+use common::{Backend, Session, TestApp};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const REDIS: &str = "127.0.0.1:6379";
+
+/// Starts `n` instances on one fresh database, reaching Redis at `redis`;
+/// `None` when the backend or Redis is not available.
+async fn cluster(backend: Backend, n: usize, redis: std::net::SocketAddr) -> Option<Vec<TestApp>> {
+    if tokio::net::TcpStream::connect(REDIS).await.is_err() {
+        eprintln!("SKIPPED: no Redis at {REDIS}");
+        return None;
+    }
+    let prefix = format!("test:{:016x}:", rand::random::<u64>());
+    let url = format!("redis://{redis}");
+    let redis_settings = [
+        ("REDIS_URL", url.as_str()),
+        ("REDIS_PREFIX", prefix.as_str()),
+        // SQLite instances keep media on the disk; these tests store none.
+        ("ALLOW_LOCAL_MEDIA", "on"),
+    ];
+    let first = TestApp::spawn(backend, &redis_settings).await?;
+    let shared = first.shared_settings();
+    let mut apps = vec![first];
+    for _ in 1..n {
+        let settings: Vec<(&str, &str)> = shared
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        apps.push(TestApp::spawn_on(backend, None, &settings).await);
+    }
+    Some(apps)
+}
+
+async fn redis_addr() -> std::net::SocketAddr {
+    tokio::net::lookup_host(REDIS)
+        .await
+        .unwrap()
+        .next()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_cross_instances_sqlite() {
+    events_cross_instances(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_cross_instances_postgres() {
+    events_cross_instances(Backend::Postgres).await;
+}
+
+/// A like on A reaches the author on B; a post on B reaches followers on A
+/// and C; a logout on A closes the session's socket on C, and C refuses its
+/// access token.
+async fn events_cross_instances(backend: Backend) {
+    let Some(apps) = cluster(backend, 3, redis_addr().await).await else {
+        return;
+    };
+    let (a, b, c) = (&apps[0], &apps[1], &apps[2]);
+    let ana = a.register("ana").await;
+    let bob = a.register("bob").await;
+    let cara = a.register("cara").await;
+    a.put("/api/users/ana/follow", bob.token()).await;
+    a.put("/api/users/ana/follow", cara.token()).await;
+    let post = a.post_photo(&ana, "hello").await;
+
+    let mut ana_on_b = connect(b, &ana, None).await;
+    // The follows above notified ana; the socket starts after them.
+    let (status, _) = a
+        .put(&format!("/api/posts/{}/like", post["id"]), bob.token())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let event = next_json(&mut ana_on_b).await;
+    assert_eq!(event["type"], "notification", "{event}");
+    assert_eq!(event["notification"]["kind"], "like");
+    assert_eq!(event["notification"]["actor"]["username"], "bob");
+
+    let mut bob_on_a = connect(a, &bob, None).await;
+    let mut cara_on_c = connect(c, &cara, None).await;
+    let new_post = b.post_photo(&ana, "from b").await;
+    for socket in [&mut bob_on_a, &mut cara_on_c] {
+        let event = next_json(socket).await;
+        assert_eq!(event["type"], "post", "{event}");
+        assert_eq!(event["post"]["id"], new_post["id"]);
+    }
+
+    a.logout(&cara).await;
+    assert_eq!(close_code(&mut cara_on_c).await, 4401);
+    let (status, _) = c.get("/api/me", cara.token()).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "C refuses the signed-out token"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_outage_sqlite() {
+    redis_outage(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_outage_postgres() {
+    redis_outage(Backend::Postgres).await;
+}
+
+/// Redis cut in the middle: likes keep committing (no 500), the author's
+/// socket on another instance gets every notification once and in order
+/// after Redis is back, and `/api/ready` says `degraded` meanwhile.
+async fn redis_outage(backend: Backend) {
+    let proxy = Proxy::start(redis_addr().await).await;
+    let Some(apps) = cluster(backend, 2, proxy.addr).await else {
+        return;
+    };
+    let (a, b) = (&apps[0], &apps[1]);
+    let ana = a.register("ana").await;
+    let mut likers = Vec::new();
+    for i in 0..6 {
+        likers.push(a.register(&format!("liker{i}")).await);
+    }
+    let post = a.post_photo(&ana, "liked").await;
+    let like = format!("/api/posts/{}/like", post["id"]);
+    let mut ana_on_b = connect(b, &ana, None).await;
+    assert_eq!(ready(b).await["redis"], "ok");
+
+    like_all(a, &like, &likers[..2]).await;
+    proxy.set(Link::Refusing);
+    wait_until(|| async { ready(b).await["redis"] == "degraded" }).await;
+    like_all(a, &like, &likers[2..4]).await;
+    proxy.set(Link::Up);
+    wait_until(|| async { ready(b).await["redis"] == "ok" }).await;
+    like_all(a, &like, &likers[4..]).await;
+
+    let mut seqs = Vec::new();
+    let mut actors = Vec::new();
+    while seqs.len() < likers.len() {
+        let event = next_json(&mut ana_on_b).await;
+        assert_eq!(event["type"], "notification", "{event}");
+        seqs.push(event["notification"]["seq"].as_i64().unwrap());
+        actors.push(event["notification"]["actor"]["username"].clone());
+    }
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "in order, once: {seqs:?}"
+    );
+    let expected: Vec<Value> = (0..6).map(|i| Value::from(format!("liker{i}"))).collect();
+    actors.sort_by_key(|a| a.as_str().unwrap().to_owned());
+    assert_eq!(actors, expected, "every like arrived");
+    common::ws::assert_quiet(&mut ana_on_b).await;
+}
+
+async fn like_all(app: &TestApp, path: &str, likers: &[Session]) {
+    for liker in likers {
+        let (status, body) = app.put(path, liker.token()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+}
+
+async fn ready(app: &TestApp) -> Value {
+    let (status, body) = app.get("/api/ready", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+async fn wait_until<F, Fut>(condition: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !condition().await {
+        assert!(Instant::now() < deadline, "condition not met in time");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resubscribing_catches_up_from_the_database_sqlite() {
+    resubscribing_catches_up_from_the_database(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resubscribing_catches_up_from_the_database_postgres() {
+    resubscribing_catches_up_from_the_database(Backend::Postgres).await;
+}
+
+/// Notifications that never crossed Redis (here: written by a process that
+/// publishes nothing, as if every publish had been lost) reach the author's
+/// socket on B once B's subscription drops and comes back: B reads the
+/// latest `seq` of its connected users and each socket reads its gap.
+async fn resubscribing_catches_up_from_the_database(backend: Backend) {
+    let proxy = Proxy::start(redis_addr().await).await;
+    let Some(apps) = cluster(backend, 1, proxy.addr).await else {
+        return;
+    };
+    let b = &apps[0];
+    let silent_settings: Vec<(String, String)> = b
+        .shared_settings()
+        .into_iter()
+        .filter(|(k, _)| k != "REDIS_URL")
+        .collect();
+    let silent_settings: Vec<(&str, &str)> = silent_settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let silent = TestApp::spawn_on(backend, None, &silent_settings).await;
+
+    let ana = b.register("ana").await;
+    let likers = [b.register("bob").await, b.register("cara").await];
+    let post = b.post_photo(&ana, "liked").await;
+    let mut ana_on_b = connect(b, &ana, None).await;
+    like_all(&silent, &format!("/api/posts/{}/like", post["id"]), &likers).await;
+    common::ws::assert_quiet(&mut ana_on_b).await;
+
+    proxy.set(Link::Refusing);
+    wait_until(|| async { ready(b).await["redis"] == "degraded" }).await;
+    proxy.set(Link::Up);
+    let mut actors = Vec::new();
+    for _ in &likers {
+        let event = next_json(&mut ana_on_b).await;
+        assert_eq!(event["type"], "notification", "{event}");
+        actors.push(event["notification"]["actor"]["username"].clone());
+    }
+    assert_eq!(actors, ["bob", "cara"], "caught up in seq order");
+    common::ws::assert_quiet(&mut ana_on_b).await;
+}
