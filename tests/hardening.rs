@@ -355,11 +355,7 @@ async fn private_answers_are_never_stored_and_media_are_cached(app: TestApp) {
         assert_eq!(cache_control(&response), "no-store", "{path}");
     }
     let thumbnail = post["media"][0]["thumbnail_url"].as_str().unwrap();
-    let response = app
-        .request(Method::GET, thumbnail, None)
-        .send()
-        .await
-        .unwrap();
+    let response = app.fetch_media(thumbnail).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         cache_control(&response),
@@ -478,10 +474,7 @@ async fn a_spent_upload_budget_answers_503_and_keeps_nothing(backend: Backend) {
         .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(error_code(&body), "unavailable");
-    assert_eq!(
-        common::files_under(&app.dir.path().join("uploads")),
-        Vec::<String>::new()
-    );
+    assert_eq!(app.stored_media(), Vec::<String>::new());
     let (_, me) = app.get("/api/users/ana", None).await;
     assert_eq!(me["posts_count"], 0);
     // Its share of the budget came back: a post that fits goes through.
