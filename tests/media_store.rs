@@ -57,7 +57,11 @@ async fn bucket_outage(backend: Backend, database: Option<PgDatabase>) {
     let old_avatar = me.1["avatar_url"].as_str().unwrap().to_owned();
     served(&app, kept["media"][0]["url"].as_str().unwrap()).await;
     served(&app, &old_avatar).await;
-    assert_eq!(app.stored_media().len(), 5, "2 posts × 2 files + 1 avatar");
+    assert_eq!(
+        app.stored_media().len(),
+        6,
+        "2 posts × 2 files + an avatar and its small version"
+    );
     // The front end may show images from the bucket's origin.
     let response = app
         .request(reqwest::Method::GET, "/", None)
@@ -105,16 +109,18 @@ async fn bucket_outage(backend: Backend, database: Option<PgDatabase>) {
     assert_eq!(app.get(&path, None).await.0, StatusCode::NOT_FOUND);
     proxy.set(Link::Up);
 
-    // And an avatar change removes the old file.
+    // And an avatar change removes the old files.
     let (status, me) = set_avatar(&app, &ana).await;
     assert_eq!(status, StatusCode::OK, "{me}");
     let new_avatar = me["avatar_url"].as_str().unwrap().to_owned();
+    let new_small_avatar = me["avatar_small_url"].as_str().unwrap().to_owned();
     served(&app, &new_avatar).await;
 
     let live: BTreeSet<String> = [
         kept["media"][0]["url"].as_str().unwrap(),
         kept["media"][0]["thumbnail_url"].as_str().unwrap(),
         &new_avatar,
+        &new_small_avatar,
     ]
     .iter()
     .map(|url| key_of(&app, url))
