@@ -676,7 +676,9 @@ async function main() {
 
   await step('screenshots at 1280 px and 375 px, no sideways scrolling from 320 px', async () => {
     // Lazy images below the fold never load, and need not.
-    const settle = (page) => page.waitForFunction(() => [...document.images].every((i) => i.complete || (i.loading === 'lazy' && i.getBoundingClientRect().top > innerHeight)));
+    // Every image has loaded, except lazy ones a browser never fetches:
+    // below the fold, or not rendered at all (inside a `display: none` part).
+    const settle = (page) => page.waitForFunction(() => [...document.images].every((i) => i.complete || (i.loading === 'lazy' && (i.getClientRects().length === 0 || i.getBoundingClientRect().top > innerHeight))));
     await ana.page.goto(`${BASE}/`);
     await postArticle(ana.page, 'ben').waitFor();
     await settle(ana.page);
