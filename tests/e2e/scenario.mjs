@@ -337,6 +337,13 @@ async function main() {
     await ben.page.screenshot({ path: join(SHOTS, 'suggestions-375.png') });
   });
 
+  await step("on a desktop the side bar suggests ben to ana, with a follow button", async () => {
+    await ana.page.reload();
+    const side = ana.page.locator('.side-suggestions');
+    await side.getByRole('heading', { name: 'Suggested for you' }).waitFor();
+    await side.getByRole('button', { name: 'Follow ben' }).waitFor();
+  });
+
   await step('the session lives in memory and an HttpOnly cookie only', async () => {
     const stored = await ana.page.evaluate(() => ({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));
     const text = JSON.stringify(stored);
@@ -634,6 +641,20 @@ async function main() {
     await ben.page.getByLabel('Bio', { exact: true }).fill('Chasing light along the coast.\nFilm and digital.');
     await ben.page.getByRole('button', { name: 'Save' }).click();
     await ben.page.getByText('Profile saved').waitFor();
+    // A file that is no image: one sentence under the picture, which keeps its shape.
+    const error = ben.page.locator('.settings-avatar-info .field-error');
+    await expectingConsoleError(ben, /status of 415/, async () => {
+      const [refused] = await Promise.all([
+        ben.page.waitForResponse((r) => r.url().endsWith('/api/me/avatar')),
+        ben.page.locator('input[type=file]').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not an image at all') }),
+      ]);
+      check(refused.status() === 415, `a text file as avatar answered ${refused.status()}`);
+      await error.waitFor();
+    });
+    const said = (await error.textContent()).trim();
+    check(said === 'That is not a supported image (JPEG, PNG, WebP or GIF).', `one sentence, not two casings: ${JSON.stringify(said)}`);
+    const box = await ben.page.locator('.settings-avatar').boundingBox();
+    check(box && Math.abs(box.width - box.height) <= 1, `the picture keeps its shape next to the error: ${JSON.stringify(box)}`);
     const [response] = await Promise.all([
       ben.page.waitForResponse((r) => r.url().endsWith('/api/me/avatar')),
       ben.page.locator('input[type=file]').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png(320, 320, scenes.bubbles(320, 320)) }),
