@@ -379,6 +379,11 @@ async fn block_and_mute_are_idempotent_listed_and_never_of_oneself(app: TestApp)
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
         assert!(error_code(&body).starts_with("cannot_"), "{body}");
     }
+    // Lifting either from oneself has nothing to lift, like unfollowing.
+    for path in ["/api/users/ana/block", "/api/users/ana/mute"] {
+        let (status, body) = app.delete(path, ana.token()).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    }
     let (status, body) = app
         .put("/api/users/cat/mute?notifications=maybe", ana.token())
         .await;

@@ -32,19 +32,20 @@ const SELF_BLOCK: SelfRefusal = ("cannot_block_self", "you cannot block yourself
 const SELF_MUTE: SelfRefusal = ("cannot_mute_self", "you cannot mute yourself");
 
 /// Charges the write to `me` and finds the other account of a block or
-/// mute; acting on oneself is a 400.
+/// mute. Blocking or muting oneself is a 400 (`refusal`); lifting either
+/// from oneself has nothing to lift and changes nothing, like unfollowing.
 async fn other_account(
     state: &AppState,
     me: UserId,
     username: &str,
-    (code, message): SelfRefusal,
+    refusal: Option<SelfRefusal>,
 ) -> ApiResult<UserId> {
     state.limits.write(me)?;
     let target = account_id_by_username(&state.db, username).await?;
-    if target == me {
-        return Err(ApiError::bad_request(code, message));
+    match refusal {
+        Some((code, message)) if target == me => Err(ApiError::bad_request(code, message)),
+        _ => Ok(target),
     }
-    Ok(target)
 }
 
 /// Blocks a user (idempotent): neither of you sees the other's profile,
@@ -69,7 +70,7 @@ async fn block(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    let target = other_account(&state, me.id, &username, SELF_BLOCK).await?;
+    let target = other_account(&state, me.id, &username, Some(SELF_BLOCK)).await?;
     store::blocks::block(&state.db, me.id, target).await?;
     profile(&state, target, me.id).await
 }
@@ -82,7 +83,6 @@ async fn block(
     params(("username" = String, Path, description = "Who to unblock")),
     responses(
         (status = 200, description = "Their account, no longer blocked", body = User),
-        (status = 400, description = "Unblocking yourself", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
@@ -94,7 +94,7 @@ async fn unblock(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    let target = other_account(&state, me.id, &username, SELF_BLOCK).await?;
+    let target = other_account(&state, me.id, &username, None).await?;
     store::blocks::unblock(&state.db, me.id, target).await?;
     profile(&state, target, me.id).await
 }
@@ -135,7 +135,7 @@ async fn mute(
         Some("true") => true,
         Some(_) => return Err(ApiError::invalid("notifications", "must be true or false")),
     };
-    let target = other_account(&state, me.id, &username, SELF_MUTE).await?;
+    let target = other_account(&state, me.id, &username, Some(SELF_MUTE)).await?;
     store::blocks::mute(&state.db, me.id, target, notifications).await?;
     profile(&state, target, me.id).await
 }
@@ -148,7 +148,6 @@ async fn mute(
     params(("username" = String, Path, description = "Who to unmute")),
     responses(
         (status = 200, description = "Their account, no longer muted", body = User),
-        (status = 400, description = "Unmuting yourself", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),
@@ -160,7 +159,7 @@ async fn unmute(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    let target = other_account(&state, me.id, &username, SELF_MUTE).await?;
+    let target = other_account(&state, me.id, &username, None).await?;
     store::blocks::unmute(&state.db, me.id, target).await?;
     profile(&state, target, me.id).await
 }
