@@ -7,7 +7,7 @@ use crate::domain::error::ApiResult;
 use crate::domain::ids::UserId;
 use crate::domain::pagination::{Page, PageRequest};
 use crate::domain::{MediaUrls, ShortUser, Timestamp};
-use crate::store::follows::{listed_users, ListedUser};
+use crate::store::follows::{count_follow, listed_users, ListedUser};
 use crate::store::{with_db, BeginWrite, Db};
 
 /// `blocker` blocks `blocked` (idempotent). In the same transaction the
@@ -36,14 +36,7 @@ pub async fn block(db: &Db, blocker: UserId, blocked: UserId) -> ApiResult<()> {
         .fetch_all(&mut *tx)
         .await?;
         for (follower, followee) in ended {
-            sqlx::query("UPDATE users SET following_count = following_count - 1 WHERE id = $1")
-                .bind(follower)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE users SET followers_count = followers_count - 1 WHERE id = $1")
-                .bind(followee)
-                .execute(&mut *tx)
-                .await?;
+            count_follow!(tx, follower, followee, -1).await?;
         }
         tx.commit().await?;
     });

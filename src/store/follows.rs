@@ -9,6 +9,29 @@ use crate::store::notifications::insert_notification;
 use crate::store::visibility::may_see;
 use crate::store::{with_db, BeginWrite, Db};
 
+/// Moves both counters of the follow `$follower` → `$followee` by `$delta`
+/// in the caller's open transaction `$tx`; evaluates to a future of
+/// `Result<_, sqlx::Error>`. Every change to `follows` goes with it, so the
+/// counters stay exact.
+macro_rules! count_follow {
+    ($tx:expr, $follower:expr, $followee:expr, $delta:expr) => {
+        async {
+            let delta: i64 = $delta;
+            sqlx::query("UPDATE users SET following_count = following_count + $2 WHERE id = $1")
+                .bind($follower)
+                .bind(delta)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query("UPDATE users SET followers_count = followers_count + $2 WHERE id = $1")
+                .bind($followee)
+                .bind(delta)
+                .execute(&mut *$tx)
+                .await
+        }
+    };
+}
+pub(crate) use count_follow;
+
 /// Makes `follower` follow `followee` (idempotent) with both counters and,
 /// the first time ever, a notification; returns the new notification's id.
 pub async fn follow(db: &Db, follower: UserId, followee: UserId) -> ApiResult<Vec<NotificationId>> {
@@ -26,14 +49,7 @@ pub async fn follow(db: &Db, follower: UserId, followee: UserId) -> ApiResult<Ve
         .rows_affected();
         let mut notified = Vec::new();
         if inserted == 1 {
-            sqlx::query("UPDATE users SET following_count = following_count + 1 WHERE id = $1")
-                .bind(follower)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE users SET followers_count = followers_count + 1 WHERE id = $1")
-                .bind(followee)
-                .execute(&mut *tx)
-                .await?;
+            count_follow!(tx, follower, followee, 1).await?;
             let id = insert_notification!(
                 tx,
                 followee,
@@ -62,22 +78,15 @@ pub async fn unfollow(db: &Db, follower: UserId, followee: UserId) -> ApiResult<
                 .await?
                 .rows_affected();
         if removed == 1 {
-            sqlx::query("UPDATE users SET following_count = following_count - 1 WHERE id = $1")
-                .bind(follower)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE users SET followers_count = followers_count - 1 WHERE id = $1")
-                .bind(followee)
-                .execute(&mut *tx)
-                .await?;
+            count_follow!(tx, follower, followee, -1).await?;
         }
         tx.commit().await?;
     });
     Ok(())
 }
 
-/// Everyone who follows `user`: for live fan-out, served index-only by
-/// `follows_followers`.
+/// Everyone who follows `user` and has not muted them: for live fan-out,
+/// served by `follows_followers` and the mutes' primary key.
 pub async fn follower_ids(db: &Db, user: UserId) -> ApiResult<Vec<UserId>> {
     Ok(with_db!(db, pool, {
         sqlx::query_scalar(
