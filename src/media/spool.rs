@@ -64,12 +64,8 @@ pub struct Spooler {
 
 impl Spooler {
     /// Bytes received so far.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// Appends a chunk, charging it to the budget first.
@@ -126,12 +122,8 @@ enum Source {
 
 impl SpooledImage {
     /// The size of the image in bytes.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
     }
 
     /// The image's bytes. Blocking: call it on the blocking pool. The image
