@@ -43,12 +43,19 @@ pub async fn delete_queued(db: &Db, blobs: &dyn BlobStore, keys: Vec<String>) {
     if keys.is_empty() {
         return;
     }
-    let failed: HashSet<String> = blobs.delete(keys.clone()).await.into_iter().collect();
-    let deleted: Vec<String> = keys.into_iter().filter(|k| !failed.contains(k)).collect();
-    if let Err(e) = store::blob_deletions::forget(db, &deleted).await {
+    if let Err(e) = delete_and_forget(db, blobs, keys).await {
         // Harmless: the sweep deletes them again (a missing file counts as deleted).
         tracing::warn!(error = %e, "cannot take deleted files off the queue");
     }
+}
+
+/// Deletes `keys` from the blob store and takes those it confirmed off the
+/// queue; answers how many that was.
+async fn delete_and_forget(db: &Db, blobs: &dyn BlobStore, keys: Vec<String>) -> ApiResult<usize> {
+    let failed: HashSet<String> = blobs.delete(keys.clone()).await.into_iter().collect();
+    let deleted: Vec<String> = keys.into_iter().filter(|k| !failed.contains(k)).collect();
+    store::blob_deletions::forget(db, &deleted).await?;
+    Ok(deleted.len())
 }
 
 /// Tries every queued deletion once; answers how many files were deleted.
@@ -60,10 +67,7 @@ pub async fn sweep(db: &Db, blobs: &dyn BlobStore) -> ApiResult<usize> {
         let Some(last) = keys.last().cloned() else {
             return Ok(deleted);
         };
-        let failed: HashSet<String> = blobs.delete(keys.clone()).await.into_iter().collect();
-        let done: Vec<String> = keys.into_iter().filter(|k| !failed.contains(k)).collect();
-        store::blob_deletions::forget(db, &done).await?;
-        deleted += done.len();
+        deleted += delete_and_forget(db, blobs, keys).await?;
         after = last;
     }
 }
