@@ -34,16 +34,7 @@ pub struct PageRequest {
 
 impl PageQuery {
     pub fn parse(&self) -> Result<PageRequest, ApiError> {
-        let limit = match self.limit.as_deref() {
-            None => DEFAULT_LIMIT,
-            Some(raw) => raw
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    ApiError::invalid("limit", "must be a whole number from 1 to 100")
-                })?,
-        };
+        let limit = parse_limit(self.limit.as_deref(), DEFAULT_LIMIT, MAX_LIMIT)?;
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
             Some(raw) => Some(Cursor::decode(raw).ok_or_else(|| {
@@ -51,6 +42,21 @@ impl PageQuery {
             })?),
         };
         Ok(PageRequest { limit, after })
+    }
+}
+
+/// A `limit` parameter: `default` when absent, else a whole number from 1
+/// to `max`.
+pub fn parse_limit(raw: Option<&str>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match raw {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| {
+                ApiError::invalid("limit", &format!("must be a whole number from 1 to {max}"))
+            }),
     }
 }
 

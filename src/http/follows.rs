@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::domain::auth::AuthUser;
 use crate::domain::error::{ApiError, ApiResult, ErrorBody};
 use crate::domain::ids::UserId;
-use crate::domain::pagination::{Page, PageQuery};
+use crate::domain::pagination::{parse_limit, Page, PageQuery};
 use crate::domain::{ShortUser, User};
 use crate::http::auth_user::MaybeAuthUser;
 use crate::http::extract::{Json, Path, Query};
@@ -152,14 +152,7 @@ pub struct SuggestionsQuery {
 
 impl SuggestionsQuery {
     fn limit(&self) -> ApiResult<u32> {
-        match self.limit.as_deref() {
-            None => Ok(SUGGESTIONS_DEFAULT),
-            Some(raw) => raw
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=SUGGESTIONS_MAX).contains(n))
-                .ok_or_else(|| ApiError::invalid("limit", "must be a whole number from 1 to 50")),
-        }
+        parse_limit(self.limit.as_deref(), SUGGESTIONS_DEFAULT, SUGGESTIONS_MAX)
     }
 }
 
