@@ -25,28 +25,103 @@ async fn sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres() {
-    let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
-        eprintln!("SKIPPED smoke::postgres: TEST_POSTGRES_URL is not set");
+    let Some(database) = PgDatabase::create("smoke").await else {
         return;
     };
-    let name = format!("loadtest_smoke_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    admin
-        .execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
-        .await
-        .unwrap();
-    admin
-        .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
-        .await
-        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let url = replace_database(&admin_url, &name);
-    smoke(&dir, &url).await;
-    pgbench_runs_the_feed_script(&dir, &url).await;
-    admin
-        .execute(format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#).as_str())
+    smoke(&dir, &database.url).await;
+    pgbench_runs_the_feed_script(&dir, &database.url).await;
+    database.drop().await;
+}
+
+/// Blocks and mutes, when asked for, load on both backends beside the
+/// follows they must agree with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocks_and_mutes() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite:{}", dir.path().join("safety.db").display());
+    seed_blocks_and_mutes(&dir, &sqlite).await;
+    if let Some(database) = PgDatabase::create("safety").await {
+        seed_blocks_and_mutes(&dir, &database.url).await;
+        database.drop().await;
+    }
+}
+
+async fn seed_blocks_and_mutes(dir: &TempDir, database_url: &str) {
+    let uploads = dir.path().join("uploads");
+    loadtest(&[
+        "seed",
+        "--database-url",
+        database_url,
+        "--users",
+        &USERS.to_string(),
+        "--posts",
+        &POSTS.to_string(),
+        "--follows-per-user",
+        "10",
+        "--blocks-per-user",
+        "2",
+        "--mutes-per-user",
+        "2",
+        "--upload-dir",
+        &uploads.display().to_string(),
+    ])
+    .await;
+    check_consistency(database_url, &uploads).await;
+    let db = Db::connect(database_url, std::time::Duration::from_secs(10))
         .await
         .unwrap();
+    for table in ["blocks", "mutes"] {
+        let sql = format!("SELECT COUNT(*) FROM {table}");
+        let n: i64 = match &db {
+            Db::Sqlite(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await,
+        }
+        .unwrap();
+        assert!(n > 0, "{table}: some rows");
+    }
+    db.close().await;
+}
+
+/// A database of its own on the server at `TEST_POSTGRES_URL`, if set.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    async fn create(purpose: &str) -> Option<Self> {
+        let Ok(admin_url) = std::env::var("TEST_POSTGRES_URL") else {
+            eprintln!("SKIPPED {purpose} on PostgreSQL: TEST_POSTGRES_URL is not set");
+            return None;
+        };
+        let name = format!("loadtest_{purpose}_{}", std::process::id());
+        let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+        admin
+            .execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
+            .await
+            .unwrap();
+        admin
+            .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+            .await
+            .unwrap();
+        let url = replace_database(&admin_url, &name);
+        Some(Self {
+            admin_url,
+            name,
+            url,
+        })
+    }
+
+    async fn drop(self) {
+        let mut admin = sqlx::PgConnection::connect(&self.admin_url).await.unwrap();
+        let name = &self.name;
+        admin
+            .execute(format!(r#"DROP DATABASE "{name}" WITH (FORCE)"#).as_str())
+            .await
+            .unwrap();
+    }
 }
 
 async fn smoke(dir: &TempDir, database_url: &str) {
@@ -192,7 +267,7 @@ async fn check_consistency(database_url: &str, uploads: &Path) {
     let db = Db::connect(database_url, std::time::Duration::from_secs(10))
         .await
         .unwrap();
-    let checks: [(&str, &str, Option<i64>); 9] = [
+    let checks: [(&str, &str, Option<i64>); 11] = [
         ("users", "SELECT COUNT(*) FROM users", Some(USERS as i64)),
         ("posts", "SELECT COUNT(*) FROM posts", Some(POSTS as i64)),
         (
@@ -225,6 +300,19 @@ async fn check_consistency(database_url: &str, uploads: &Path) {
         ("follows", "SELECT COUNT(*) FROM follows", None),
         ("likes", "SELECT COUNT(*) FROM likes", None),
         ("comments", "SELECT COUNT(*) FROM comments", None),
+        (
+            "blocks beside a follow",
+            "SELECT COUNT(*) FROM blocks b JOIN follows f ON \
+             (f.follower_id = b.blocker_id AND f.followee_id = b.blocked_id) \
+             OR (f.follower_id = b.blocked_id AND f.followee_id = b.blocker_id)",
+            Some(0),
+        ),
+        (
+            "mutes of someone not followed",
+            "SELECT COUNT(*) FROM mutes m WHERE NOT EXISTS \
+             (SELECT 1 FROM follows f WHERE f.follower_id = m.muter_id AND f.followee_id = m.muted_id)",
+            Some(0),
+        ),
     ];
     for (what, sql, expected) in checks {
         let n: i64 = match &db {

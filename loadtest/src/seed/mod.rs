@@ -49,6 +49,12 @@ pub struct SeedArgs {
     /// Mean comments per post.
     #[arg(long, default_value_t = 1.0)]
     pub comments_per_post: f64,
+    /// Mean accounts each user blocks (none by default).
+    #[arg(long, default_value_t = 0.0)]
+    pub blocks_per_user: f64,
+    /// Mean followed accounts each user mutes (none by default).
+    #[arg(long, default_value_t = 0.0)]
+    pub mutes_per_user: f64,
     /// Seed of every random choice: the same seed gives the same community.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -69,7 +75,7 @@ pub struct SeedArgs {
 }
 
 /// The tables seed fills, in load order.
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 10] = [
     "users",
     "posts",
     "media",
@@ -78,6 +84,8 @@ const TABLES: [&str; 8] = [
     "comments",
     "hashtags",
     "post_hashtags",
+    "blocks",
+    "mutes",
 ];
 
 enum Sink {
@@ -153,6 +161,8 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         follows_per_user: args.follows_per_user,
         likes_per_post: args.likes_per_post,
         comments_per_post: args.comments_per_post,
+        blocks_per_user: args.blocks_per_user,
+        mutes_per_user: args.mutes_per_user,
         seed: args.seed,
         now: now.timestamp_micros(),
     };
@@ -182,12 +192,14 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     let generated_in = generating.elapsed();
     step.finish_and_clear();
     println!(
-        "generated {} users, {} follows, {} posts, {} likes, {} comments in {:.1} s",
+        "generated {} users, {} follows, {} posts, {} likes, {} comments, {} blocks, {} mutes in {:.1} s",
         community.users.len(),
         community.follows.len(),
         community.posts.len(),
         community.likes.len(),
         community.comments.len(),
+        community.blocks.len(),
+        community.mutes.len(),
         generated_in.as_secs_f64()
     );
 

@@ -10,7 +10,11 @@
 //! - how many accounts someone follows, and how much someone posts, are
 //!   log-normal around the requested means;
 //! - a post's likes and comments are proportional to its author's audience
-//!   and come mostly from the author's followers, mostly soon after posting.
+//!   and come mostly from the author's followers, mostly soon after posting;
+//! - blocks and mutes, when asked for, are rare for most and many for a few
+//!   (log-normal); blocks go mostly to popular accounts the blocker does not
+//!   follow (and that do not follow the blocker: a block ends both follows),
+//!   mutes to accounts the muter follows.
 //!
 //! Only what must be counted or sorted is held in memory; per-row details
 //! (times of follows and likes, texts, which sample image) are hashes of the
@@ -32,6 +36,8 @@ const TAG_ZIPF: f64 = 1.1;
 /// Spread (sigma of the logarithm) of following counts and of activity.
 const FOLLOWING_SIGMA: f64 = 0.9;
 const ACTIVITY_SIGMA: f64 = 1.2;
+/// Spread of how many accounts someone blocks or mutes.
+const SAFETY_SIGMA: f64 = 1.5;
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -41,6 +47,8 @@ pub struct Params {
     pub follows_per_user: f64,
     pub likes_per_post: f64,
     pub comments_per_post: f64,
+    pub blocks_per_user: f64,
+    pub mutes_per_user: f64,
     pub seed: u64,
     /// The newest possible time, in Unix microseconds.
     pub now: i64,
@@ -105,6 +113,10 @@ pub struct Community {
     pub hashtags: Vec<(usize, u32)>,
     /// `(hashtag id, post)`, sorted.
     pub post_hashtags: Vec<(u32, u32)>,
+    /// `(blocker, blocked)`, sorted; no follow either way between the two.
+    pub blocks: Vec<(u32, u32)>,
+    /// `(muter, muted)`, sorted; each one a follow.
+    pub mutes: Vec<(u32, u32)>,
 }
 
 impl Community {
@@ -134,6 +146,8 @@ impl Community {
             hashtags,
             post_hashtags,
         } = index_hashtags(&posts);
+        let blocks = draw_blocks(&params, &follows, &mut stage(5));
+        let mutes = draw_mutes(&params, &follows, &mut stage(6));
 
         Self {
             params,
@@ -144,6 +158,8 @@ impl Community {
             comments,
             hashtags,
             post_hashtags,
+            blocks,
+            mutes,
         }
     }
 
@@ -424,6 +440,78 @@ fn draw_comments(
     comments
 }
 
+/// How many accounts one user blocks or mutes: none for most at a low mean.
+fn draw_count(rng: &mut StdRng, mean: f64) -> usize {
+    if mean <= 0.0 {
+        return 0;
+    }
+    let drawn = log_normal(rng, mean, SAFETY_SIGMA);
+    round_randomly(rng, drawn) as usize
+}
+
+fn follows_between(follows: &[(u32, u32)], a: u32, b: u32) -> bool {
+    follows.binary_search(&(a, b)).is_ok() || follows.binary_search(&(b, a)).is_ok()
+}
+
+fn draw_blocks(params: &Params, follows: &[(u32, u32)], rng: &mut StdRng) -> Vec<(u32, u32)> {
+    let n = params.users as usize;
+    if n < 2 || params.blocks_per_user <= 0.0 {
+        return Vec::new();
+    }
+    let popularity = Cdf::zipf(n, FOLLOW_ZIPF);
+    let mut stamps = Stamps::new(n);
+    let mut chosen = Vec::new();
+    let mut blocks = Vec::new();
+    for blocker in 1..=params.users {
+        let want = draw_count(rng, params.blocks_per_user).min(n / 4);
+        chosen.clear();
+        stamps.take(blocker, blocker);
+        // Bounded: someone who follows most of a small network has few
+        // accounts left to block, and gets fewer blocks than drawn.
+        for _ in 0..20 * want {
+            if chosen.len() == want {
+                break;
+            }
+            let blocked = if rng.gen::<f64>() < 0.5 {
+                popularity.sample(rng) as u32 + 1
+            } else {
+                rng.gen_range(1..=params.users)
+            };
+            if !follows_between(follows, blocker, blocked) && stamps.take(blocked, blocker) {
+                chosen.push(blocked);
+            }
+        }
+        chosen.sort_unstable();
+        blocks.extend(chosen.iter().map(|&blocked| (blocker, blocked)));
+    }
+    blocks
+}
+
+fn draw_mutes(params: &Params, follows: &[(u32, u32)], rng: &mut StdRng) -> Vec<(u32, u32)> {
+    if params.mutes_per_user <= 0.0 {
+        return Vec::new();
+    }
+    let mut stamps = Stamps::new(params.users as usize);
+    let mut chosen = Vec::new();
+    let mut mutes = Vec::new();
+    for muter in 1..=params.users {
+        let first = follows.partition_point(|&(follower, _)| follower < muter);
+        let past = follows.partition_point(|&(follower, _)| follower <= muter);
+        let followees = &follows[first..past];
+        let want = draw_count(rng, params.mutes_per_user).min(followees.len());
+        chosen.clear();
+        while chosen.len() < want {
+            let (_, muted) = followees[rng.gen_range(0..followees.len())];
+            if stamps.take(muted, muter) {
+                chosen.push(muted);
+            }
+        }
+        chosen.sort_unstable();
+        mutes.extend(chosen.iter().map(|&muted| (muter, muted)));
+    }
+    mutes
+}
+
 /// The hashtags in use and which posts carry them.
 struct Tagging {
     hashtags: Vec<(usize, u32)>,
@@ -467,12 +555,10 @@ pub fn like_time(community: &Community, post: u32, hash: u64) -> i64 {
     reaction_time(&community.params, community.post(post).created, unit(hash))
 }
 
-/// A follow happens after both accounts exist, at a time fixed by its hash.
-pub fn follow_time(community: &Community, follower: u32, followee: u32, hash: u64) -> i64 {
-    let since = community
-        .user(follower)
-        .created
-        .max(community.user(followee).created);
+/// A follow, block or mute happens after both accounts exist, at a time
+/// fixed by its hash.
+pub fn relation_time(community: &Community, from: u32, to: u32, hash: u64) -> i64 {
+    let since = community.user(from).created.max(community.user(to).created);
     since + ((community.params.now - since) as f64 * unit(hash)) as i64
 }
 
@@ -492,6 +578,8 @@ mod tests {
             follows_per_user: 40.0,
             likes_per_post: 3.0,
             comments_per_post: 1.0,
+            blocks_per_user: 1.0,
+            mutes_per_user: 1.0,
             seed: 7,
             now: 1_800_000_000_000_000,
         })
@@ -535,6 +623,38 @@ mod tests {
         assert_eq!(posts as usize, c.posts.len());
         let tagged: u32 = c.hashtags.iter().map(|h| h.1).sum();
         assert_eq!(tagged as usize, c.post_hashtags.len());
+    }
+
+    #[test]
+    fn blocks_never_sit_beside_a_follow_and_mutes_always_do() {
+        let c = small();
+        for w in c.blocks.windows(2) {
+            assert!(w[0] < w[1], "blocks sorted and unique");
+        }
+        for &(blocker, blocked) in &c.blocks {
+            assert_ne!(blocker, blocked);
+            assert!(!follows_between(&c.follows, blocker, blocked));
+        }
+        for w in c.mutes.windows(2) {
+            assert!(w[0] < w[1], "mutes sorted and unique");
+        }
+        for mute in &c.mutes {
+            assert!(
+                c.follows.binary_search(mute).is_ok(),
+                "{mute:?} is a follow"
+            );
+        }
+        let per_user = |rows: usize| rows as f64 / c.users.len() as f64;
+        assert!(
+            (0.5..1.5).contains(&per_user(c.blocks.len())),
+            "{}",
+            c.blocks.len()
+        );
+        assert!(
+            (0.5..1.5).contains(&per_user(c.mutes.len())),
+            "{}",
+            c.mutes.len()
+        );
     }
 
     #[test]

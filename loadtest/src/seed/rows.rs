@@ -1,7 +1,7 @@
 //! The community as table rows, produced one at a time by index.
 
 use super::images::Samples;
-use super::model::{follow_time, like_time, Community};
+use super::model::{like_time, relation_time, unit, Community};
 use super::text;
 use crate::population::{self, mix};
 
@@ -31,6 +31,10 @@ const LIKE_STREAM: u64 = 0x11_CE00;
 const MEDIA_STREAM: u64 = 0x3ED_1A00;
 const TEXT_STREAM: u64 = 0x7E_C700;
 const AVATAR_STREAM: u64 = 0xA7_A700;
+const BLOCK_STREAM: u64 = 0xB1_0C00;
+const MUTE_STREAM: u64 = 0x3E_7E00;
+/// The share of mutes that silence notifications too.
+const MUTES_OF_NOTIFICATIONS: f64 = 0.3;
 
 /// Every table the seed fills, parents before children.
 pub fn tables<'a>(
@@ -154,7 +158,11 @@ pub fn tables<'a>(
             fill: Box::new(move |i, out| {
                 let (a, b) = community.follows[i as usize];
                 let h = hash(FOLLOW_STREAM, u64::from(a), u64::from(b));
-                out.extend([int(a), int(b), Field::Time(follow_time(community, a, b, h))]);
+                out.extend([
+                    int(a),
+                    int(b),
+                    Field::Time(relation_time(community, a, b, h)),
+                ]);
             }),
         },
         Table {
@@ -209,6 +217,36 @@ pub fn tables<'a>(
                     int(tag),
                     int(post),
                     Field::Time(community.post(post).created),
+                ]);
+            }),
+        },
+        Table {
+            name: "blocks",
+            columns: &["blocker_id", "blocked_id", "created_at"],
+            rows: community.blocks.len() as u64,
+            fill: Box::new(move |i, out| {
+                let (a, b) = community.blocks[i as usize];
+                let h = hash(BLOCK_STREAM, u64::from(a), u64::from(b));
+                out.extend([
+                    int(a),
+                    int(b),
+                    Field::Time(relation_time(community, a, b, h)),
+                ]);
+            }),
+        },
+        Table {
+            name: "mutes",
+            columns: &["muter_id", "muted_id", "notifications", "created_at"],
+            rows: community.mutes.len() as u64,
+            fill: Box::new(move |i, out| {
+                let (a, b) = community.mutes[i as usize];
+                let h = hash(MUTE_STREAM, u64::from(a), u64::from(b));
+                let silenced = unit(h.rotate_left(32)) < MUTES_OF_NOTIFICATIONS;
+                out.extend([
+                    int(a),
+                    int(b),
+                    Field::Int(i64::from(silenced)),
+                    Field::Time(relation_time(community, a, b, h)),
                 ]);
             }),
         },
