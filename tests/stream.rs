@@ -25,6 +25,7 @@ on_both_backends!(
     missing_more_than_a_replay_sends_is_a_resync,
     a_seq_missing_live_is_read_from_the_store_or_skipped_as_a_hole,
     concurrent_writers_reach_a_reconnecting_client_once_and_in_seq_order,
+    a_block_or_mute_since_lifted_drops_nothing_published_after_it,
 );
 
 /// Runs `$body` with `$pool` bound to whichever pool `$db` holds.
@@ -607,4 +608,26 @@ async fn migration_numbers_existing_notifications(
         ]
     );
     assert_eq!(streams, [(ana, 4), (bob, 1), (cat, 1)]);
+}
+
+/// A block or mute keeps back what was on its way to a socket when it
+/// committed (tested in `live::hub`); what is published after it, once it
+/// is lifted or where it does not reach, is delivered as ever.
+async fn a_block_or_mute_since_lifted_drops_nothing_published_after_it(app: TestApp) {
+    let ana = app.register("ana").await;
+    let bob = app.register("bob").await;
+    let cat = app.register("cat").await;
+    let post = app.post_photo(&ana, "still here").await["id"].clone();
+    let like = format!("/api/posts/{post}/like");
+    let mut socket = connect(&app, &ana, None).await;
+
+    assert_ok(app.put("/api/users/bob/block", ana.token()).await);
+    assert_ok(app.delete("/api/users/bob/block", ana.token()).await);
+    assert_ok(app.put("/api/users/cat/mute", ana.token()).await);
+    assert_ok(app.put(&like, bob.token()).await);
+    assert_eq!(kind_and_seq(&next_json(&mut socket).await), ("like", 1));
+    // A mute of posts leaves the muted account's notifications through.
+    assert_ok(app.put(&like, cat.token()).await);
+    assert_eq!(kind_and_seq(&next_json(&mut socket).await), ("like", 2));
+    assert_quiet(&mut socket).await;
 }

@@ -15,6 +15,7 @@ use crate::http::extract::{Json, Path, Query};
 use crate::http::follows::profile;
 use crate::http::state::AppState;
 use crate::http::users::account_id_by_username;
+use crate::services::blocks;
 use crate::store;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -71,7 +72,7 @@ async fn block(
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
     let target = other_account(&state, me.id, &username, Some(SELF_BLOCK)).await?;
-    store::blocks::block(&state.db, me.id, target).await?;
+    blocks::block(&state.services(), me.id, target).await?;
     profile(&state, target, me.id).await
 }
 
@@ -136,7 +137,7 @@ async fn mute(
         Some(_) => return Err(ApiError::invalid("notifications", "must be true or false")),
     };
     let target = other_account(&state, me.id, &username, Some(SELF_MUTE)).await?;
-    store::blocks::mute(&state.db, me.id, target, notifications).await?;
+    blocks::mute(&state.services(), me.id, target, notifications).await?;
     profile(&state, target, me.id).await
 }
 

@@ -8,6 +8,7 @@
 
 use axum::extract::ws::Utf8Bytes;
 
+use super::hides::Hide;
 use super::hub::{close, Event, Hub};
 use super::protocol::ServerMessage;
 use super::revoked::RevokedSessions;
@@ -28,6 +29,10 @@ pub trait Broker: Send + Sync {
     /// A signed-out or revoked session: its access tokens are refused from
     /// now on and its live sockets close with 4401.
     fn session_revoked(&self, user: UserId, session: SessionId);
+
+    /// A block or mute has committed: `viewer`'s sockets drop what is on its
+    /// way to them from `of` (of this kind).
+    fn hidden(&self, viewer: UserId, of: UserId, hide: Hide);
 }
 
 /// Delivers within this process.
@@ -44,18 +49,19 @@ impl InProcess {
 
 impl Broker for InProcess {
     fn notification(&self, recipient: UserId, notification: &Notification) {
-        let event = Event::new(
+        let event = Event::notification(
             Utf8Bytes::from(ServerMessage::Notification { notification }.to_json()),
-            Some(notification.seq),
+            notification.seq,
+            notification.actor.id,
         );
         self.hub.send(recipient, &event);
     }
 
     fn post(&self, followers: &[UserId], post: &Post) {
         // Serialised once, shared by every follower's queue.
-        let event = Event::new(
+        let event = Event::post(
             Utf8Bytes::from(ServerMessage::Post { post }.to_json()),
-            None,
+            post.author.id,
         );
         for &follower in followers {
             self.hub.send(follower, &event);
@@ -72,5 +78,9 @@ impl Broker for InProcess {
     fn session_revoked(&self, user: UserId, session: SessionId) {
         self.revoked.revoke(session);
         self.hub.close_session(user, session, close::UNAUTHORIZED);
+    }
+
+    fn hidden(&self, viewer: UserId, of: UserId, hide: Hide) {
+        self.hub.hide(viewer, of, hide);
     }
 }

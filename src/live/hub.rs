@@ -9,11 +9,13 @@
 
 use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::Utf8Bytes;
 use dashmap::DashMap;
 use tokio::sync::{mpsc, Notify};
 
+use super::hides::{Hide, RecentHides, Sighting};
 use crate::domain::ids::{SessionId, UserId};
 
 /// Close codes the hub uses (the 4000s are ours; docs/API.md lists them all).
@@ -35,25 +37,33 @@ pub struct Event(Arc<EventBody>);
 struct EventBody {
     text: Utf8Bytes,
     seq: Option<i64>,
+    /// The account whose act this shows, and when it was published here:
+    /// a block or mute of that account since then keeps it from being sent.
+    from: Option<(UserId, Instant)>,
     /// Not sent: tells the socket that `seq` is its user's latest, so that
     /// it reads whatever it has not sent yet from the store.
     catch_up: bool,
 }
 
 impl Event {
-    /// `seq` is the notification's place in its recipient's stream, for
-    /// notification events: a socket delivers those in `seq` order.
-    pub fn new(text: Utf8Bytes, seq: Option<i64>) -> Self {
+    /// A committed notification: `seq` is its place in its recipient's
+    /// stream (a socket delivers those in `seq` order), `actor` who did it.
+    pub fn notification(text: Utf8Bytes, seq: i64, actor: UserId) -> Self {
+        Self::shown(text, Some(seq), actor)
+    }
+
+    /// A committed post by `author`.
+    pub fn post(text: Utf8Bytes, author: UserId) -> Self {
+        Self::shown(text, None, author)
+    }
+
+    fn shown(text: Utf8Bytes, seq: Option<i64>, from: UserId) -> Self {
         Self(Arc::new(EventBody {
             text,
             seq,
+            from: Some((from, Instant::now())),
             catch_up: false,
         }))
-    }
-
-    /// An event already serialised to JSON (as received from another instance).
-    pub fn from_json(text: String, seq: Option<i64>) -> Self {
-        Self::new(Utf8Bytes::from(text), seq)
     }
 
     /// "Your stream stands at `latest_seq`": sockets behind it catch up from
@@ -62,6 +72,7 @@ impl Event {
         Self(Arc::new(EventBody {
             text: Utf8Bytes::default(),
             seq: Some(latest_seq),
+            from: None,
             catch_up: true,
         }))
     }
@@ -76,6 +87,22 @@ impl Event {
 
     pub fn seq(&self) -> Option<i64> {
         self.0.seq
+    }
+
+    /// Who the event shows and when it was published, for [`Hub::hides`].
+    fn sighting(&self) -> Option<Sighting> {
+        self.0.from.map(|(from, published)| Sighting {
+            from,
+            published,
+            is_notification: self.0.seq.is_some(),
+        })
+    }
+
+    /// How long ago it was published (zero for what is not published).
+    pub fn age(&self) -> Duration {
+        self.0
+            .from
+            .map_or(Duration::ZERO, |(_, published)| published.elapsed())
     }
 }
 
@@ -126,6 +153,7 @@ struct Inner {
     queue_capacity: usize,
     max_per_user: usize,
     users: DashMap<UserId, Vec<LiveSocket>>,
+    hides: RecentHides,
     next_id: AtomicU64,
     sessions: AtomicU64,
     events_sent: AtomicU64,
@@ -179,6 +207,7 @@ impl Hub {
                 queue_capacity: queue_capacity.max(1),
                 max_per_user: max_per_user.max(1),
                 users: DashMap::new(),
+                hides: RecentHides::default(),
                 next_id: AtomicU64::new(0),
                 sessions: AtomicU64::new(0),
                 events_sent: AtomicU64::new(0),
@@ -246,6 +275,20 @@ impl Hub {
         }
     }
 
+    /// From now on `viewer`'s sockets send nothing of this kind from `of`,
+    /// even what was queued before (see [`super::hides`]).
+    pub fn hide(&self, viewer: UserId, of: UserId, hide: Hide) {
+        self.inner.hides.record(viewer, of, hide);
+    }
+
+    /// Whether `viewer` blocked or muted the author of `event` since it was
+    /// published, so that it must not be sent.
+    pub fn hides(&self, viewer: UserId, event: &Event) -> bool {
+        event
+            .sighting()
+            .is_some_and(|sighting| self.inner.hides.hides(viewer, sighting))
+    }
+
     /// Whether `user` has at least one live socket.
     pub fn is_connected(&self, user: UserId) -> bool {
         self.inner.users.contains_key(&user)
@@ -301,7 +344,7 @@ mod tests {
     use super::*;
 
     fn event(text: &'static str) -> Event {
-        Event::new(Utf8Bytes::from_static(text), None)
+        Event::post(Utf8Bytes::from_static(text), UserId(9))
     }
 
     const QUEUE_CAPACITY: usize = 8;
@@ -360,6 +403,27 @@ mod tests {
         }
         assert_eq!(slow.closer.closed().await, close::TOO_SLOW);
         assert_eq!(hub.event_counts(), (QUEUE_CAPACITY as u64, 1));
+    }
+
+    #[test]
+    fn a_hide_keeps_what_was_queued_before_it_from_being_sent() {
+        let (ana, bob) = (UserId(1), UserId(2));
+        let hub = Hub::new(QUEUE_CAPACITY, MAX_PER_USER);
+        let mut socket = hub.register(ana, SessionId(1)).unwrap();
+        hub.send(
+            ana,
+            &Event::notification(Utf8Bytes::from_static("like"), 1, bob),
+        );
+        hub.send(ana, &Event::post(Utf8Bytes::from_static("post"), bob));
+        hub.hide(ana, bob, Hide::PostsAndNotifications);
+        std::thread::sleep(Duration::from_millis(1));
+        let later = Event::notification(Utf8Bytes::from_static("like"), 2, bob);
+
+        for queued in [socket.events.try_recv(), socket.events.try_recv()] {
+            assert!(hub.hides(ana, &queued.unwrap()), "queued before the block");
+        }
+        assert!(!hub.hides(ana, &later), "published after it");
+        assert!(!hub.hides(bob, &later), "only its viewer's");
     }
 
     #[tokio::test]

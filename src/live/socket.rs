@@ -8,6 +8,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::future::BoxFuture;
 use tokio::time::{sleep, Sleep};
 
+use super::hides;
 use super::hub::{close, Event, Hub, Registration};
 use super::order::{Gap, Order, Verdict};
 use super::protocol::{ClientMessage, ServerMessage};
@@ -153,7 +154,6 @@ async fn serve(
     if ctx.revoked.is_revoked(user.session) {
         return Err(Some((close::UNAUTHORIZED, REFUSED_TOKEN)));
     }
-    send_text(socket, ServerMessage::Ready { user_id: user.id }.to_json()).await?;
     let delivered = Box::pin(start(ctx, socket, user.id, since)).await?;
     let mut order = Order::new(delivered);
     // Armed only while a notification is held (see `order`).
@@ -178,7 +178,7 @@ async fn serve(
                         }
                     }
                     Some(seq) => relay(ctx, socket, user.id, &mut order, seq, event).await?,
-                    None => send(socket, Message::Text(event.text().clone())).await?,
+                    None => deliver(ctx, socket, user.id, &event).await?,
                 }
                 if !order.is_holding() {
                     hold = None;
@@ -224,10 +224,12 @@ async fn serve(
     }
 }
 
-/// Where the socket's stream starts: at the latest `seq`, read after the
-/// socket registered, so that whatever commits later comes through the
-/// queue; with `since`, after the stored notifications past `since` are
-/// replayed (a `since` beyond the latest counts as the latest).
+/// Sends `ready` and says where the socket's stream starts: at the latest
+/// `seq`, read after the socket registered, so that whatever commits later
+/// comes through the queue, and before `ready`, so that whatever commits
+/// once the client holds `ready` is delivered; with `since`, after the
+/// stored notifications past `since` are replayed (a `since` beyond the
+/// latest counts as the latest).
 async fn start(
     ctx: &Context,
     socket: &mut WebSocket,
@@ -235,6 +237,7 @@ async fn start(
     since: Option<i64>,
 ) -> Result<i64, Ending> {
     let latest = ctx.backlog.latest_seq(user).await.map_err(load_failed)?;
+    send_text(socket, ServerMessage::Ready { user_id: user }.to_json()).await?;
     match since {
         Some(after) if after < latest => {
             let gap = Gap {
@@ -259,14 +262,33 @@ async fn relay(
     match order.offer(seq, event) {
         Verdict::Stale | Verdict::Held => Ok(()),
         Verdict::Next(event) => {
-            send(socket, Message::Text(event.text().clone())).await?;
+            deliver(ctx, socket, user, &event).await?;
             while let Some(event) = order.next_held() {
-                send(socket, Message::Text(event.text().clone())).await?;
+                deliver(ctx, socket, user, &event).await?;
             }
             Ok(())
         }
         Verdict::Fetch(gap) => settle(ctx, socket, user, order, gap).await,
     }
+}
+
+/// Sends a live event, unless its user has blocked or muted its author
+/// since it was published (it takes its place in the stream all the same).
+/// One published longer ago than a hide is remembered means the socket
+/// cannot keep up: it closes, and its client reconnects with `since`.
+async fn deliver(
+    ctx: &Context,
+    socket: &mut WebSocket,
+    user: UserId,
+    event: &Event,
+) -> Result<(), Ending> {
+    if event.age() >= hides::REMEMBER_FOR {
+        return Err(Some((close::TOO_SLOW, close_reason(close::TOO_SLOW))));
+    }
+    if ctx.hub.hides(user, event) {
+        return Ok(());
+    }
+    send(socket, Message::Text(event.text().clone())).await
 }
 
 /// Sends what the store has of `gap`, in place of whatever was held of it:

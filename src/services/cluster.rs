@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::ids::{SessionId, UserId};
 use crate::domain::{Notification, Post};
+use crate::live::hides::Hide;
 use crate::live::protocol::ServerMessage;
 use crate::live::{close, Broker, Event, Hub, InProcess, RevokedSessions};
 use crate::store::{self, Db};
@@ -48,6 +49,7 @@ enum Wire {
     Notification {
         recipient: UserId,
         seq: i64,
+        actor: UserId,
         text: String,
     },
     Post {
@@ -57,6 +59,11 @@ enum Wire {
     Revoked {
         user: UserId,
         session: SessionId,
+    },
+    Hidden {
+        viewer: UserId,
+        of: UserId,
+        hide: Hide,
     },
 }
 
@@ -169,6 +176,7 @@ impl Broker for RedisBroker {
         self.publish(Wire::Notification {
             recipient,
             seq: notification.seq,
+            actor: notification.actor.id,
             text: ServerMessage::Notification { notification }.to_json(),
         });
     }
@@ -189,6 +197,11 @@ impl Broker for RedisBroker {
     fn session_revoked(&self, user: UserId, session: SessionId) {
         self.local.session_revoked(user, session);
         self.publish(Wire::Revoked { user, session });
+    }
+
+    fn hidden(&self, viewer: UserId, of: UserId, hide: Hide) {
+        self.local.hidden(viewer, of, hide);
+        self.publish(Wire::Hidden { viewer, of, hide });
     }
 }
 
@@ -258,10 +271,12 @@ impl Subscriber {
             Wire::Notification {
                 recipient,
                 seq,
+                actor,
                 text,
             } => {
                 if self.hub.is_connected(recipient) {
-                    self.hub.send(recipient, &Event::from_json(text, Some(seq)));
+                    let event = Event::notification(text.into(), seq, actor);
+                    self.hub.send(recipient, &event);
                 }
             }
             Wire::Post { author, text } => {
@@ -272,7 +287,7 @@ impl Subscriber {
                 tokio::spawn(async move {
                     match store::follows::follower_ids(&db, author).await {
                         Ok(followers) => {
-                            let event = Event::from_json(text, None);
+                            let event = Event::post(text.into(), author);
                             for follower in followers {
                                 hub.send(follower, &event);
                             }
@@ -287,6 +302,7 @@ impl Subscriber {
                 self.revoked.revoke(session);
                 self.hub.close_session(user, session, close::UNAUTHORIZED);
             }
+            Wire::Hidden { viewer, of, hide } => self.hub.hide(viewer, of, hide),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod blocks;
 pub mod cluster;
 pub mod comments;
 pub mod follows;
