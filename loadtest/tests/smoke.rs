@@ -49,24 +49,8 @@ async fn blocks_and_mutes() {
 
 async fn seed_blocks_and_mutes(dir: &TempDir, database_url: &str) {
     let uploads = dir.path().join("uploads");
-    loadtest(&[
-        "seed",
-        "--database-url",
-        database_url,
-        "--users",
-        &USERS.to_string(),
-        "--posts",
-        &POSTS.to_string(),
-        "--follows-per-user",
-        "10",
-        "--blocks-per-user",
-        "2",
-        "--mutes-per-user",
-        "2",
-        "--upload-dir",
-        &uploads.display().to_string(),
-    ])
-    .await;
+    let relations = ["--blocks-per-user", "2", "--mutes-per-user", "2"];
+    seed_tiny(database_url, &uploads, &relations).await;
     check_consistency(database_url, &uploads).await;
     let db = Db::connect(database_url, std::time::Duration::from_secs(10))
         .await
@@ -81,6 +65,31 @@ async fn seed_blocks_and_mutes(dir: &TempDir, database_url: &str) {
         assert!(n > 0, "{table}: some rows");
     }
     db.close().await;
+}
+
+/// Seeds the tiny community (`USERS`, `POSTS`, 10 follows each) with
+/// `extra` options; returns what seed printed.
+async fn seed_tiny(database_url: &str, uploads: &Path, extra: &[&str]) -> String {
+    let (users, posts, uploads) = (
+        USERS.to_string(),
+        POSTS.to_string(),
+        uploads.display().to_string(),
+    );
+    let mut args = vec![
+        "seed",
+        "--database-url",
+        database_url,
+        "--users",
+        &users,
+        "--posts",
+        &posts,
+        "--follows-per-user",
+        "10",
+        "--upload-dir",
+        &uploads,
+    ];
+    args.extend_from_slice(extra);
+    loadtest(&args).await
 }
 
 /// A database of its own on the server at `TEST_POSTGRES_URL`, if set.
@@ -126,20 +135,7 @@ impl PgDatabase {
 
 async fn smoke(dir: &TempDir, database_url: &str) {
     let uploads = dir.path().join("uploads");
-    let seed = loadtest(&[
-        "seed",
-        "--database-url",
-        database_url,
-        "--users",
-        &USERS.to_string(),
-        "--posts",
-        &POSTS.to_string(),
-        "--follows-per-user",
-        "10",
-        "--upload-dir",
-        &uploads.display().to_string(),
-    ])
-    .await;
+    let seed = seed_tiny(database_url, &uploads, &[]).await;
     assert!(seed.contains("rows/s"), "seed reports its speed: {seed}");
     check_consistency(database_url, &uploads).await;
     let reseed = Command::new(env!("CARGO_BIN_EXE_loadtest"))
