@@ -38,15 +38,18 @@ pub(crate) use may_see;
 ///
 /// The extra lookups are primary-key probes of `users` and of
 /// `follows (follower_id, followee_id)`; a NULL viewer reads public
-/// accounts only.
+/// accounts only. The privacy test is a scalar subquery rather than
+/// `NOT EXISTS` on purpose: PostgreSQL turns that anti-join into a hash of
+/// every private account (a scan of `users`) for explore, where a probe
+/// per row stops with the page.
 macro_rules! may_read {
     ($viewer:literal, $author:literal) => {
         concat!(
             "(",
             $crate::store::visibility::may_see!($viewer, $author),
-            " AND (NOT EXISTS (SELECT 1 FROM users vp WHERE vp.id = ",
+            " AND ((SELECT NOT vp.is_private FROM users vp WHERE vp.id = ",
             $author,
-            " AND vp.is_private) OR ",
+            ") OR ",
             $author,
             " = ",
             $viewer,
