@@ -24,6 +24,8 @@ on_both_backends!(
     privacy_is_a_boolean,
     tags_count_public_posts_only,
     no_response_leaks_a_private_posts_media_to_a_non_follower,
+    a_removed_follower_no_longer_sees_notifications_about_private_posts,
+    concurrent_requests_and_follows_keep_exact_counters,
 );
 
 async fn go_private(app: &TestApp, who: &Session, private: bool) -> Value {
@@ -370,4 +372,65 @@ async fn no_response_leaks_a_private_posts_media_to_a_non_follower(app: TestApp)
     let (status, seen) = app.get(&format!("/api/posts/{id}"), ana.token()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(media_urls(&seen), urls);
+}
+
+async fn a_removed_follower_no_longer_sees_notifications_about_private_posts(app: TestApp) {
+    let ana = app.register("ana").await;
+    let bob = app.register("bob").await;
+    app.put("/api/users/bob/follow", ana.token()).await;
+    go_private(&app, &bob, true).await;
+    let post = app.post_photo(&bob, "for my followers, @ana").await;
+    let thumbnail = post["media"][0]["thumbnail_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, page) = app.get("/api/notifications", ana.token()).await;
+    assert_eq!(page["items"][0]["kind"], "mention", "{page}");
+    assert_eq!(page["items"][0]["post_thumbnail_url"], thumbnail.as_str());
+    let (_, unread) = app
+        .get("/api/notifications/unread_count", ana.token())
+        .await;
+    assert_eq!(unread["count"], 1);
+
+    // The mention was stored while ana could read the post; it is shown
+    // only while she still can.
+    app.delete("/api/users/ana/follower", bob.token()).await;
+    let (_, page) = app.get("/api/notifications", ana.token()).await;
+    assert_eq!(page["items"], json!([]), "{page}");
+    assert!(!page.to_string().contains(&thumbnail));
+    let (_, unread) = app
+        .get("/api/notifications/unread_count", ana.token())
+        .await;
+    assert_eq!(unread["count"], 0);
+    let mut socket = connect(&app, &ana, Some(0)).await;
+    assert_quiet(&mut socket).await;
+}
+
+async fn concurrent_requests_and_follows_keep_exact_counters(app: TestApp) {
+    app.register("open").await;
+    let shut = app.register("shut").await;
+    go_private(&app, &shut, true).await;
+    let mut people = Vec::new();
+    for i in 0..8 {
+        people.push(app.register(&format!("fan{i}")).await);
+    }
+    let follows = people.iter().flat_map(|fan| {
+        ["open", "shut"].map(|whom| {
+            let app = &app;
+            async move {
+                let (status, body) = app
+                    .put(&format!("/api/users/{whom}/follow"), fan.token())
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+            }
+        })
+    });
+    futures_util::future::join_all(follows).await;
+    assert_eq!(counts(&app, "open").await, (8, 0));
+    assert_eq!(counts(&app, "shut").await, (0, 0));
+    go_private(&app, &shut, false).await;
+    assert_eq!(counts(&app, "shut").await, (8, 0));
+    for fan in &people {
+        assert_eq!(counts(&app, &fan.username).await, (0, 2));
+    }
 }

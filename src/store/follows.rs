@@ -60,12 +60,14 @@ macro_rules! start_follow {
 pub(crate) use start_follow;
 
 /// Reads whether account `$1` is private inside a write transaction. On
-/// PostgreSQL the row is share-locked to the commit, so that a switch of
-/// privacy waits for a follow that read the old value (and the other way
-/// round); SQLite's writers are serialised anyway.
+/// PostgreSQL the row is locked to the commit, so that a switch of privacy
+/// waits for a follow that read the old value (and the other way round);
+/// `FOR UPDATE`, not `FOR SHARE`, because the follow then updates the same
+/// row's counter, and two followers upgrading shared locks would deadlock.
+/// SQLite's writers are serialised anyway.
 pub(crate) fn privacy_query(db: &Db) -> &'static str {
     match db {
-        Db::Postgres(_) => "SELECT is_private FROM users WHERE id = $1 FOR SHARE",
+        Db::Postgres(_) => "SELECT is_private FROM users WHERE id = $1 FOR UPDATE",
         Db::Sqlite(_) => "SELECT is_private FROM users WHERE id = $1",
     }
 }
