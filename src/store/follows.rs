@@ -61,13 +61,15 @@ pub(crate) use start_follow;
 
 /// Reads whether account `$1` is private inside a write transaction. On
 /// PostgreSQL the row is locked to the commit, so that a switch of privacy
-/// waits for a follow that read the old value (and the other way round);
-/// `FOR UPDATE`, not `FOR SHARE`, because the follow then updates the same
-/// row's counter, and two followers upgrading shared locks would deadlock.
+/// waits for a follow that read the old value (and the other way round).
+/// `FOR NO KEY UPDATE` is the lock the follow's own counter update takes
+/// anyway, only earlier: not `FOR SHARE`, which two followers would both
+/// hold and then deadlock upgrading, and not `FOR UPDATE`, which would also
+/// wait for every foreign-key check on the account (a like notifying it).
 /// SQLite's writers are serialised anyway.
 pub(crate) fn privacy_query(db: &Db) -> &'static str {
     match db {
-        Db::Postgres(_) => "SELECT is_private FROM users WHERE id = $1 FOR UPDATE",
+        Db::Postgres(_) => "SELECT is_private FROM users WHERE id = $1 FOR NO KEY UPDATE",
         Db::Sqlite(_) => "SELECT is_private FROM users WHERE id = $1",
     }
 }
