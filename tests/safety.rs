@@ -1,7 +1,7 @@
-//! Blocks and mutes, on both backends: what one account sees of another
-//! through every read path, and what it can still do to it. The policy is
-//! the table in `what_ana_sees_of_bob`; each column is one relation
-//! between ana (the viewer) and bob.
+//! Blocks, mutes and private accounts, on both backends: what one account
+//! sees of another through every read path, and what it can still do to
+//! it. The policy is the table in `what_ana_sees_of_bob`; each column is
+//! one relation between ana (the viewer) and bob.
 #![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
@@ -30,16 +30,29 @@ enum Relation {
     Muted,
     /// ana muted bob's posts and notifications.
     MutedAll,
+    /// bob is private and ana's request to follow him is still pending.
+    PrivateNotApproved,
+    /// bob is private and ana is one of his (approved) followers.
+    PrivateApproved,
 }
 use Relation::*;
 
-const RELATIONS: [Relation; 5] = [Strangers, Blocking, BlockedBy, Muted, MutedAll];
+const RELATIONS: [Relation; 7] = [
+    Strangers,
+    Blocking,
+    BlockedBy,
+    Muted,
+    MutedAll,
+    PrivateNotApproved,
+    PrivateApproved,
+];
 
 /// ana, bob and carl, with something of each to see, before the relation.
 struct World {
     app: TestApp,
     ana: Session,
     bob: Session,
+    carl: Session,
     bob_post: i64,
     carl_post: i64,
     bob_comment_on_carl: i64,
@@ -78,6 +91,7 @@ impl World {
             app,
             ana,
             bob,
+            carl,
             bob_post,
             carl_post,
         }
@@ -86,6 +100,21 @@ impl World {
     async fn relate(&self, relation: Relation) {
         let (who, path) = match relation {
             Strangers => return,
+            PrivateNotApproved => {
+                self.app
+                    .delete("/api/users/bob/follow", self.ana.token())
+                    .await;
+                self.bob_goes_private().await;
+                let (status, body) = self
+                    .app
+                    .put("/api/users/bob/follow", self.ana.token())
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                assert_eq!(body["follow_requested"], true, "{body}");
+                return;
+            }
+            // ana followed bob before he went private: she stays approved.
+            PrivateApproved => return self.bob_goes_private().await,
             Blocking => (&self.ana, "/api/users/bob/block"),
             BlockedBy => (&self.bob, "/api/users/ana/block"),
             Muted => (&self.ana, "/api/users/bob/mute"),
@@ -93,6 +122,15 @@ impl World {
         };
         let (status, body) = self.app.put(path, who.token()).await;
         assert_eq!(status, StatusCode::OK, "{relation:?}: {body}");
+    }
+
+    async fn bob_goes_private(&self) {
+        let (status, body) = self
+            .app
+            .patch("/api/me", self.bob.token(), json!({"is_private": true}))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["is_private"], true);
     }
 
     async fn ana_gets(&self, path: &str) -> (StatusCode, Value) {
@@ -116,62 +154,97 @@ impl World {
 }
 
 /// Every read path, as ana sees bob and his things under each relation.
-/// Columns: Strangers, Blocking, BlockedBy, Muted, MutedAll.
-const READS: &[(&str, [bool; 5])] = &[
-    ("bob's profile", [true, false, false, true, true]),
-    ("bob's post", [true, false, false, true, true]),
+/// Columns: Strangers, Blocking, BlockedBy, Muted, MutedAll,
+/// PrivateNotApproved, PrivateApproved. A private account shows everyone
+/// (who may see it at all) its profile header, and its content only to
+/// approved followers; what it writes on public accounts' posts stays
+/// visible, as do the lists it appears in.
+const READS: &[(&str, [bool; 7])] = &[
+    (
+        "bob's profile",
+        [true, false, false, true, true, true, true],
+    ),
+    (
+        "bob's profile says private",
+        [false, false, false, false, false, true, true],
+    ),
+    ("bob's post", [true, false, false, true, true, false, true]),
     (
         "the comments of bob's post",
-        [true, false, false, true, true],
+        [true, false, false, true, true, false, true],
     ),
     (
         "bob's comment on carl's post",
-        [true, false, false, true, true],
+        [true, false, false, true, true, true, true],
     ),
     (
         "bob among carl's followers",
-        [true, false, false, true, true],
+        [true, false, false, true, true, true, true],
     ),
     (
         "bob among carl's followees",
-        [true, false, false, true, true],
+        [true, false, false, true, true, true, true],
     ),
-    ("bob's grid", [true, false, false, true, true]),
+    (
+        "carl among bob's followers",
+        [true, false, false, true, true, false, true],
+    ),
+    (
+        "carl among bob's followees",
+        [true, false, false, true, true, false, true],
+    ),
+    ("bob's grid", [true, false, false, true, true, false, true]),
     (
         "bob's post in ana's feed",
-        [true, false, false, false, false],
+        [true, false, false, false, false, false, true],
     ),
-    ("bob's post in explore", [true, false, false, true, true]),
+    (
+        "bob's post in explore",
+        [true, false, false, true, true, false, true],
+    ),
     (
         "bob's post on its tag page",
-        [true, false, false, true, true],
+        [true, false, false, true, true, false, true],
     ),
-    ("bob in search", [true, false, false, true, true]),
+    (
+        "bob in search",
+        [true, false, false, true, true, true, true],
+    ),
     (
         "bob's earlier like notification",
-        [true, false, false, true, true],
+        [true, false, false, true, true, true, true],
     ),
 ];
 
 /// What ana can do to bob, and bob to ana, under each relation.
-const ACTS: &[(&str, [bool; 5])] = &[
-    ("ana follows bob", [true, false, false, true, true]),
-    ("ana likes bob's post", [true, false, false, true, true]),
+const ACTS: &[(&str, [bool; 7])] = &[
+    (
+        "ana follows bob",
+        [true, false, false, true, true, false, true],
+    ),
+    (
+        "ana likes bob's post",
+        [true, false, false, true, true, false, true],
+    ),
     (
         "ana comments on bob's post",
-        [true, false, false, true, true],
+        [true, false, false, true, true, false, true],
     ),
     (
         "bob's new like reaches ana",
-        [true, false, false, true, false],
+        [true, false, false, true, false, true, true],
     ),
     (
         "bob's mention reaches ana",
-        [true, false, false, true, false],
+        [true, false, false, true, false, true, true],
     ),
     (
         "bob's new post reaches ana live",
-        [true, false, false, false, false],
+        [true, false, false, false, false, false, true],
+    ),
+    (
+        "bob's mention in his own post reaches ana",
+        [true, false, false, true, false, false, true],
     ),
 ];
 
@@ -179,6 +252,7 @@ async fn reads(world: &World, what: &str) -> bool {
     let w = world;
     match what {
         "bob's profile" => w.ana_gets("/api/users/bob").await.0 == StatusCode::OK,
+        "bob's profile says private" => w.ana_gets("/api/users/bob").await.1["is_private"] == true,
         "bob's post" => w.ana_gets(&format!("/api/posts/{}", w.bob_post)).await.0 == StatusCode::OK,
         "the comments of bob's post" => {
             w.ana_gets(&format!("/api/posts/{}/comments", w.bob_post))
@@ -196,6 +270,14 @@ async fn reads(world: &World, what: &str) -> bool {
         }
         "bob among carl's followees" => {
             w.ana_finds("/api/users/carl/following", w.bob.user_id)
+                .await
+        }
+        "carl among bob's followers" => {
+            w.ana_finds("/api/users/bob/followers", w.carl.user_id)
+                .await
+        }
+        "carl among bob's followees" => {
+            w.ana_finds("/api/users/bob/following", w.carl.user_id)
                 .await
         }
         "bob's grid" => w.ana_finds("/api/users/bob/posts", w.bob_post).await,
@@ -219,7 +301,8 @@ async fn acts(world: &World, what: &str) -> bool {
     let w = world;
     match what {
         "ana follows bob" => {
-            w.app.put("/api/users/bob/follow", w.ana.token()).await.0 == StatusCode::OK
+            let (status, body) = w.app.put("/api/users/bob/follow", w.ana.token()).await;
+            status == StatusCode::OK && body["followed_by_me"] == true
         }
         "ana likes bob's post" => {
             let path = format!("/api/posts/{}/like", w.bob_post);
@@ -271,6 +354,11 @@ async fn acts(world: &World, what: &str) -> bool {
                     false
                 }
             }
+        }
+        "bob's mention in his own post reaches ana" => {
+            let before = w.ana_notified_by_bob().await;
+            w.app.post_photo(&w.bob, "@ana see this").await;
+            w.ana_notified_by_bob().await > before
         }
         other => panic!("no act {other:?}"),
     }

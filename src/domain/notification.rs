@@ -18,12 +18,16 @@ pub fn excerpt(body: &str) -> String {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     Like,
     Comment,
     Follow,
     Mention,
+    /// To a private account: the actor asks to follow it.
+    FollowRequest,
+    /// To the one who asked: the actor approved their follow request.
+    FollowAccepted,
 }
 
 impl NotificationKind {
@@ -33,6 +37,8 @@ impl NotificationKind {
             Self::Comment => "comment",
             Self::Follow => "follow",
             Self::Mention => "mention",
+            Self::FollowRequest => "follow_request",
+            Self::FollowAccepted => "follow_accepted",
         }
     }
 
@@ -43,6 +49,8 @@ impl NotificationKind {
             "comment" => Self::Comment,
             "follow" => Self::Follow,
             "mention" => Self::Mention,
+            "follow_request" => Self::FollowRequest,
+            "follow_accepted" => Self::FollowAccepted,
             _ => return None,
         })
     }

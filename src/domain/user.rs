@@ -21,6 +21,10 @@ pub struct User {
     pub posts_count: i64,
     pub followers_count: i64,
     pub following_count: i64,
+    /// Whether the account is private: its posts, the comments and likes on
+    /// them and its lists of people reach only the owner and approved
+    /// followers; everyone else sees this profile header only.
+    pub is_private: bool,
     /// Present when the caller is signed in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub followed_by_me: Option<bool>,
@@ -33,6 +37,10 @@ pub struct User {
     /// Whether the caller muted this account; present when signed in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub muted_by_me: Option<bool>,
+    /// Whether the caller asked to follow this private account and awaits
+    /// its answer; present when signed in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_requested: Option<bool>,
     /// Only ever present on the caller's own account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,

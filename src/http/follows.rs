@@ -33,14 +33,16 @@ pub(crate) async fn profile(state: &AppState, id: UserId, viewer: UserId) -> Api
     Ok(Json(user))
 }
 
-/// Follows a user (idempotent); they are notified once, ever.
+/// Follows a user (idempotent); they are notified once, ever. A private
+/// account is asked instead: the answer has `follow_requested: true` (and
+/// `followed_by_me` stays false) until they approve.
 #[utoipa::path(
     put,
     path = "/api/users/{username}/follow",
     tag = "users",
     params(("username" = String, Path, description = "Who to follow")),
     responses(
-        (status = 200, description = "Their profile, now followed", body = User),
+        (status = 200, description = "Their profile, now followed (or, if private, requested)", body = User),
         (status = 400, description = "Following yourself", body = ErrorBody),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
@@ -59,14 +61,14 @@ async fn follow(
     profile(&state, target, me.id).await
 }
 
-/// Stops following a user (idempotent).
+/// Stops following a user, or cancels a pending request to (idempotent).
 #[utoipa::path(
     delete,
     path = "/api/users/{username}/follow",
     tag = "users",
     params(("username" = String, Path, description = "Who to unfollow")),
     responses(
-        (status = 200, description = "Their profile, no longer followed", body = User),
+        (status = 200, description = "Their profile, no longer followed nor requested", body = User),
         (status = 401, description = "Not signed in", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody),
         (status = 429, description = "Too many writes from this account; see Retry-After", body = ErrorBody),

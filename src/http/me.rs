@@ -14,7 +14,7 @@ use crate::domain::User;
 use crate::http::extract::{Json, Multipart};
 use crate::http::posts::{multipart_error, spool_image};
 use crate::http::state::AppState;
-use crate::services::accounts;
+use crate::services::{accounts, follows};
 use crate::store::users;
 
 pub fn routes(max_image_bytes: usize) -> OpenApiRouter<AppState> {
@@ -55,9 +55,14 @@ pub struct UpdateMe {
         pattern = "^[^\\u0000-\\u0008\\u000B-\\u001F\\u007F-\\u009F]*$"
     )]
     bio: Option<String>,
+    /// Private: posts, the comments and likes on them and the lists of
+    /// followers and followees reach only approved followers, and following
+    /// becomes a request. Going public approves every pending request;
+    /// going private keeps the followers.
+    is_private: Option<bool>,
 }
 
-/// Changes the caller's display name and bio.
+/// Changes the caller's display name, bio and privacy.
 #[utoipa::path(
     patch,
     path = "/api/me",
@@ -85,6 +90,9 @@ async fn update_me(
         .map(|bio| fields::text("bio", &bio, fields::BIO_MAX, true))
         .transpose()?;
     users::update_profile(&state.db, me.id, display_name.as_deref(), bio.as_deref()).await?;
+    if let Some(private) = update.is_private {
+        follows::set_private(&state.services(), me.id, private).await?;
+    }
     Ok(Json(
         users::own_account(&state.db, state.urls(), me.id).await?,
     ))

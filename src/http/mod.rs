@@ -8,6 +8,7 @@ pub mod comments;
 pub mod error;
 pub mod extract;
 pub mod feed;
+pub mod follow_requests;
 pub mod follows;
 pub mod health;
 pub mod limits;
@@ -100,6 +101,7 @@ pub fn api(config: &Config) -> OpenApiRouter<AppState> {
         .merge(users::routes())
         .merge(follows::routes())
         .merge(blocks::routes())
+        .merge(follow_requests::routes())
         .merge(posts::routes(config.max_image_bytes))
         .merge(comments::routes())
         .merge(feed::routes())

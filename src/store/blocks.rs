@@ -11,8 +11,8 @@ use crate::store::follows::{count_follow, listed_users, ListedUser};
 use crate::store::{with_db, BeginWrite, Db};
 
 /// `blocker` blocks `blocked` (idempotent). In the same transaction the
-/// follows between them end, both ways, with exact counters; unblocking
-/// later restores none of them.
+/// follows between them end, both ways, with exact counters, and so do
+/// pending follow requests; unblocking later restores none of them.
 pub async fn block(db: &Db, blocker: UserId, blocked: UserId) -> ApiResult<()> {
     with_db!(db, pool, {
         let mut tx = pool.begin_write().await?;
@@ -38,6 +38,15 @@ pub async fn block(db: &Db, blocker: UserId, blocked: UserId) -> ApiResult<()> {
         for (follower, followee) in ended {
             count_follow!(tx, follower, followee, -1).await?;
         }
+        sqlx::query(
+            "DELETE FROM follow_requests
+             WHERE (requester_id = $1 AND target_id = $2)
+                OR (requester_id = $2 AND target_id = $1)",
+        )
+        .bind(blocker)
+        .bind(blocked)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
     });
     Ok(())
@@ -134,7 +143,7 @@ pub async fn muted_by(
 
 /// One page of one of `user`'s own lists; `sql` takes the user, the
 /// cursor's time and id, and the row limit.
-async fn own_list(
+pub(crate) async fn own_list(
     db: &Db,
     urls: &dyn MediaUrls,
     user: UserId,

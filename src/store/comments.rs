@@ -10,7 +10,7 @@ use crate::domain::post::RECENT_COMMENTS;
 use crate::domain::NotificationKind;
 use crate::domain::{Comment, MediaUrls, ShortUser, Timestamp};
 use crate::store::notifications::insert_notification;
-use crate::store::visibility::may_see;
+use crate::store::visibility::{may_read, may_see};
 use crate::store::{placeholders, with_db, BeginWrite, Db};
 
 #[derive(sqlx::FromRow)]
@@ -84,7 +84,7 @@ pub async fn page(
     let (exists, rows): (bool, Vec<CommentRow>) = with_db!(db, pool, {
         let exists: bool = sqlx::query_scalar(concat!(
             "SELECT EXISTS (SELECT 1 FROM posts p WHERE p.id = $1 AND ",
-            may_see!("$2", "p.author_id"),
+            may_read!("$2", "p.author_id"),
             ")"
         ))
         .bind(post)
@@ -223,7 +223,7 @@ pub async fn add(
         let mut tx = pool.begin_write().await?;
         let post_author: Option<UserId> = sqlx::query_scalar(concat!(
             "SELECT author_id FROM posts WHERE id = $1 AND ",
-            may_see!("$2", "posts.author_id")
+            may_read!("$2", "posts.author_id")
         ))
         .bind(post)
         .bind(author)

@@ -8,7 +8,7 @@ use crate::domain::ids::UserId;
 use crate::domain::pagination::{Cursor, Page, PageRequest};
 use crate::domain::{MediaUrls, Post};
 use crate::store::posts::{hydrate, post_columns, PostRow};
-use crate::store::visibility::may_see;
+use crate::store::visibility::may_read;
 use crate::store::{with_db, Db};
 
 /// The home feed on PostgreSQL: for each followed author (and the caller),
@@ -16,7 +16,9 @@ use crate::store::{with_db, Db};
 /// `posts_author_time`; then the newest `$4` of those, then their details.
 /// The cost grows with followees × page size, never with the total number
 /// of posts. Muted followees are left out (a primary-key probe each); a
-/// block ends the follows, so no blocked author is among them.
+/// block ends the follows, so no blocked author is among them, and a
+/// private followee is one who approved the reader: every author here
+/// passes `may_read!` by construction.
 pub const FEED_POSTGRES: &str = concat!(
     "WITH authors AS (
          SELECT $1::bigint AS author_id
@@ -126,7 +128,7 @@ pub async fn explore(
             post_columns!(),
             " FROM posts p JOIN users u ON u.id = p.author_id
               WHERE (p.created_at, p.id) < ($2, $3) AND ",
-            may_see!("$1", "p.author_id"),
+            may_read!("$1", "p.author_id"),
             " ORDER BY p.created_at DESC, p.id DESC
               LIMIT $4"
         ))
@@ -163,7 +165,7 @@ pub async fn tagged(
               JOIN posts p ON p.id = ph.post_id
               JOIN users u ON u.id = p.author_id
               WHERE h.tag = $2 AND (ph.created_at, ph.post_id) < ($3, $4) AND ",
-            may_see!("$1", "p.author_id"),
+            may_read!("$1", "p.author_id"),
             " ORDER BY ph.created_at DESC, ph.post_id DESC
               LIMIT $5"
         ))
@@ -194,7 +196,7 @@ pub async fn by_author(
             post_columns!(),
             " FROM posts p JOIN users u ON u.id = p.author_id
               WHERE p.author_id = $2 AND (p.created_at, p.id) < ($3, $4) AND ",
-            may_see!("$1", "p.author_id"),
+            may_read!("$1", "p.author_id"),
             " ORDER BY p.created_at DESC, p.id DESC
               LIMIT $5"
         ))

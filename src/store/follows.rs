@@ -1,12 +1,12 @@
 //! The follow graph: following, unfollowing and both sides' lists.
 
-use crate::domain::error::ApiResult;
+use crate::domain::error::{ApiError, ApiResult};
 use crate::domain::ids::{NotificationId, UserId};
 use crate::domain::pagination::{Cursor, Page, PageRequest};
 use crate::domain::NotificationKind;
 use crate::domain::{MediaUrls, ShortUser, Timestamp};
 use crate::store::notifications::insert_notification;
-use crate::store::visibility::may_see;
+use crate::store::visibility::{may_read, may_see};
 use crate::store::{with_db, BeginWrite, Db};
 
 /// Moves both counters of the follow `$follower` → `$followee` by `$delta`
@@ -32,33 +32,91 @@ macro_rules! count_follow {
 }
 pub(crate) use count_follow;
 
-/// Makes `follower` follow `followee` (idempotent) with both counters and,
-/// the first time ever, a notification; returns the new notification's id.
+/// Adds the follow `$follower` → `$followee` with both counters in the
+/// caller's open transaction `$tx`; evaluates to a future of
+/// `Result<bool, sqlx::Error>`, whether the follow is new.
+macro_rules! start_follow {
+    ($tx:expr, $follower:expr, $followee:expr) => {
+        async {
+            let (follower, followee) = ($follower, $followee);
+            let inserted = sqlx::query(
+                "INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(follower)
+            .bind(followee)
+            .bind($crate::domain::Timestamp::now())
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if inserted {
+                $crate::store::follows::count_follow!($tx, follower, followee, 1).await?;
+            }
+            Ok::<_, sqlx::Error>(inserted)
+        }
+    };
+}
+pub(crate) use start_follow;
+
+/// Reads whether account `$1` is private inside a write transaction. On
+/// PostgreSQL the row is locked to the commit, so that a switch of privacy
+/// waits for a follow that read the old value (and the other way round).
+/// `FOR NO KEY UPDATE` is the lock the follow's own counter update takes
+/// anyway, only earlier: not `FOR SHARE`, which two followers would both
+/// hold and then deadlock upgrading, and not `FOR UPDATE`, which would also
+/// wait for every foreign-key check on the account (a like notifying it).
+/// SQLite's writers are serialised anyway.
+pub(crate) fn privacy_query(db: &Db) -> &'static str {
+    match db {
+        Db::Postgres(_) => "SELECT is_private FROM users WHERE id = $1 FOR NO KEY UPDATE",
+        Db::Sqlite(_) => "SELECT is_private FROM users WHERE id = $1",
+    }
+}
+
+/// `follower` follows `followee` (idempotent) with both counters and, the
+/// first time ever, a `follow` notification; when `followee` is private
+/// (and not yet followed) it asks instead: a pending follow request with,
+/// the first time ever, a `follow_request` notification. Returns the new
+/// notification's id.
 pub async fn follow(db: &Db, follower: UserId, followee: UserId) -> ApiResult<Vec<NotificationId>> {
+    let privacy = privacy_query(db);
     Ok(with_db!(db, pool, {
         let mut tx = pool.begin_write().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(follower)
-        .bind(followee)
-        .bind(Timestamp::now())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let mut notified = Vec::new();
-        if inserted == 1 {
-            count_follow!(tx, follower, followee, 1).await?;
-            let id = insert_notification!(
-                tx,
-                followee,
-                follower,
-                NotificationKind::Follow,
-                None::<i64>,
-                None::<i64>
-            )
+        let private: Option<bool> = sqlx::query_scalar(privacy)
+            .bind(followee)
+            .fetch_optional(&mut *tx)
             .await?;
+        let Some(private) = private else {
+            return Err(ApiError::not_found("user"));
+        };
+        let kind = if private {
+            NotificationKind::FollowRequest
+        } else {
+            NotificationKind::Follow
+        };
+        let new = if private {
+            sqlx::query(
+                "INSERT INTO follow_requests (requester_id, target_id, created_at)
+                 SELECT $1, $2, $3
+                 WHERE NOT EXISTS (SELECT 1 FROM follows
+                                   WHERE follower_id = $1 AND followee_id = $2)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(follower)
+            .bind(followee)
+            .bind(Timestamp::now())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1
+        } else {
+            start_follow!(tx, follower, followee).await?
+        };
+        let mut notified = Vec::new();
+        if new {
+            let id = insert_notification!(tx, followee, follower, kind, None::<i64>, None::<i64>)
+                .await?;
             notified.extend(id);
         }
         tx.commit().await?;
@@ -66,7 +124,9 @@ pub async fn follow(db: &Db, follower: UserId, followee: UserId) -> ApiResult<Ve
     }))
 }
 
-/// Ends a follow (idempotent), with both counters.
+/// Ends a follow (idempotent), with both counters, and cancels a pending
+/// request of `follower` to follow `followee`. Like the follow's, the
+/// request's notification stays: each notifies once, ever.
 pub async fn unfollow(db: &Db, follower: UserId, followee: UserId) -> ApiResult<()> {
     with_db!(db, pool, {
         let mut tx = pool.begin_write().await?;
@@ -80,6 +140,11 @@ pub async fn unfollow(db: &Db, follower: UserId, followee: UserId) -> ApiResult<
         if removed == 1 {
             count_follow!(tx, follower, followee, -1).await?;
         }
+        sqlx::query("DELETE FROM follow_requests WHERE requester_id = $1 AND target_id = $2")
+            .bind(follower)
+            .bind(followee)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
     });
     Ok(())
@@ -111,7 +176,8 @@ macro_rules! followed_by_viewer {
 }
 
 /// Who follows `user`, most recent first, as `viewer` may see them and each
-/// with whether `viewer` follows them. Served by follows_followers
+/// with whether `viewer` follows them; empty unless `viewer` may read
+/// `user` (a private account's lists are for its approved followers). Served by follows_followers
 /// (followee_id, created_at DESC, follower_id DESC).
 pub async fn followers(
     db: &Db,
@@ -131,6 +197,8 @@ pub async fn followers(
             followed_by_viewer!(),
             " FROM follows f JOIN users u ON u.id = f.follower_id
               WHERE f.followee_id = $1 AND (f.created_at, f.follower_id) < ($2, $3) AND ",
+            may_read!("$5", "$1"),
+            " AND ",
             may_see!("$5", "u.id"),
             " ORDER BY f.created_at DESC, f.follower_id DESC
               LIMIT $4"
@@ -140,7 +208,8 @@ pub async fn followers(
 }
 
 /// Whom `user` follows, most recent first, as `viewer` may see them and
-/// each with whether `viewer` follows them. Served by follows_following
+/// each with whether `viewer` follows them; empty unless `viewer` may read
+/// `user`. Served by follows_following
 /// (follower_id, created_at DESC, followee_id DESC).
 pub async fn following(
     db: &Db,
@@ -160,6 +229,8 @@ pub async fn following(
             followed_by_viewer!(),
             " FROM follows f JOIN users u ON u.id = f.followee_id
               WHERE f.follower_id = $1 AND (f.created_at, f.followee_id) < ($2, $3) AND ",
+            may_read!("$5", "$1"),
+            " AND ",
             may_see!("$5", "u.id"),
             " ORDER BY f.created_at DESC, f.followee_id DESC
               LIMIT $4"

@@ -14,6 +14,7 @@ pub mod blocks;
 pub mod comments;
 pub mod error;
 pub mod feed;
+pub mod follow_requests;
 pub mod follows;
 mod ids;
 pub mod notifications;

@@ -18,7 +18,7 @@ use crate::domain::ids::{CommentId, NotificationId, PostId, UserId};
 use crate::domain::notification::{excerpt, Notification, NotificationKind};
 use crate::domain::pagination::{Cursor, Page, PageRequest};
 use crate::domain::{MediaUrls, ShortUser, Timestamp};
-use crate::store::visibility::may_see;
+use crate::store::visibility::{may_read, may_see};
 use crate::store::{placeholders, with_db, Db};
 
 /// Stores a notification in the caller's open transaction `$tx` and
@@ -86,11 +86,38 @@ macro_rules! hears_from {
 }
 pub(crate) use hears_from;
 
+/// The kinds that notify once, ever, in the terms of the partial unique
+/// index notifications_once, so that the index answers the probe.
+macro_rules! once_kinds {
+    () => {
+        "('like', 'follow', 'follow_request', 'follow_accepted')"
+    };
+}
+pub(crate) use once_kinds;
+
+/// The condition that notification `n`'s recipient may read the post it is
+/// about, if any (a mention in a private post reaches only who may read
+/// it): probes of the posts primary key and of `may_read!`.
+macro_rules! about_readable {
+    ($recipient:literal, $post:literal) => {
+        concat!(
+            "(",
+            $post,
+            " IS NULL OR EXISTS (SELECT 1 FROM posts np WHERE np.id = ",
+            $post,
+            " AND ",
+            may_read!($recipient, "np.author_id"),
+            "))"
+        )
+    };
+}
+
 /// Draws the next `seq` of recipient `$1`, locking their stream row until the
 /// commit; no row when the notification (`$2` actor, `$3` kind, `$4` post)
 /// would repeat a like or follow, so that the usual repeat leaves no hole,
 /// and none when the recipient does not hear from the actor (a block, a
-/// mute of notifications): then nothing is stored.
+/// mute of notifications) or may not read the post it is about (a mention
+/// in a private post): then nothing is stored.
 /// (Two such repeats racing each other still can: the insert then does
 /// nothing, which readers of the stream allow for.)
 pub(crate) const NEXT_SEQ: &str = concat!(
@@ -99,9 +126,13 @@ pub(crate) const NEXT_SEQ: &str = concat!(
      WHERE NOT EXISTS (
          SELECT 1 FROM notifications
          WHERE recipient_id = $1 AND actor_id = $2 AND kind = $3
-           AND kind IN ('like', 'follow') AND COALESCE(post_id, 0) = COALESCE($4, 0)
+           AND kind IN ",
+    once_kinds!(),
+    " AND COALESCE(post_id, 0) = COALESCE($4, 0)
      ) AND ",
     hears_from!("$1", "$2"),
+    " AND ",
+    about_readable!("$1", "$4"),
     " ON CONFLICT (user_id) DO UPDATE SET last_seq = notification_streams.last_seq + 1
      RETURNING last_seq"
 );
@@ -203,6 +234,18 @@ macro_rules! notification_select {
     };
 }
 
+/// The condition that stored notification `n` is shown to its recipient:
+/// they may see its actor and read the post it is about, as they stand now.
+macro_rules! shown {
+    () => {
+        concat!(
+            may_see!("n.recipient_id", "n.actor_id"),
+            " AND ",
+            about_readable!("n.recipient_id", "n.post_id")
+        )
+    };
+}
+
 /// Loads notifications by id, each with its recipient, in id order.
 pub async fn by_ids(
     db: &Db,
@@ -216,7 +259,7 @@ pub async fn by_ids(
         "{} WHERE n.id IN ({}) AND {} ORDER BY n.id",
         notification_select!(),
         placeholders(1, ids.len()),
-        may_see!("n.recipient_id", "n.actor_id")
+        shown!()
     );
     let rows: Vec<NotificationRow> = with_db!(db, pool, {
         let mut query = sqlx::query_as::<_, NotificationRow>(&sql);
@@ -248,7 +291,7 @@ pub async fn page(
         sqlx::query_as(concat!(
             notification_select!(),
             " WHERE n.recipient_id = $1 AND n.id < $2 AND ",
-            may_see!("n.recipient_id", "n.actor_id"),
+            shown!(),
             " ORDER BY n.id DESC LIMIT $3"
         ))
         .bind(recipient)
@@ -281,7 +324,7 @@ pub async fn in_stream(
         sqlx::query_as(concat!(
             notification_select!(),
             " WHERE n.recipient_id = $1 AND n.seq > $2 AND n.seq <= $3 AND ",
-            may_see!("n.recipient_id", "n.actor_id"),
+            shown!(),
             " ORDER BY n.seq LIMIT $4"
         ))
         .bind(recipient)
@@ -303,7 +346,7 @@ pub async fn unread_count(db: &Db, recipient: UserId) -> ApiResult<i64> {
     Ok(with_db!(db, pool, {
         sqlx::query_scalar(concat!(
             "SELECT COUNT(*) FROM notifications n WHERE n.recipient_id = $1 AND NOT n.read AND ",
-            may_see!("n.recipient_id", "n.actor_id")
+            shown!()
         ))
         .bind(recipient)
         .fetch_one(pool)

@@ -9,8 +9,8 @@ use crate::domain::media::StoredImage;
 use crate::domain::NotificationKind;
 use crate::domain::{text, Media, MediaUrls, Post, ShortUser, Timestamp};
 use crate::store::comments;
-use crate::store::notifications::{hears_from, insert_notification};
-use crate::store::visibility::may_see;
+use crate::store::notifications::{hears_from, insert_notification, once_kinds};
+use crate::store::visibility::may_read;
 use crate::store::{placeholders, with_db, BeginWrite, Db};
 
 /// A post with its author, as every post list selects it.
@@ -130,7 +130,7 @@ pub async fn load(
             "SELECT ",
             post_columns!(),
             " FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $2 AND ",
-            may_see!("$1", "p.author_id")
+            may_read!("$1", "p.author_id")
         ))
         .bind(viewer)
         .bind(id)
@@ -181,13 +181,24 @@ pub async fn insert(
             .execute(&mut *tx)
             .await?;
         }
+        // First, so that the author's row stays locked to the commit and a
+        // switch of privacy cannot slip between reading it and counting.
+        let private: bool = sqlx::query_scalar(
+            "UPDATE users SET posts_count = posts_count + 1 WHERE id = $1 RETURNING is_private",
+        )
+        .bind(author)
+        .fetch_one(&mut *tx)
+        .await?;
+        // A tag's post_count counts public posts only.
+        let counted = i64::from(!private);
         for tag in &tags {
             let hashtag_id: i64 = sqlx::query_scalar(
-                "INSERT INTO hashtags (tag, post_count) VALUES ($1, 1)
-                 ON CONFLICT (tag) DO UPDATE SET post_count = hashtags.post_count + 1
+                "INSERT INTO hashtags (tag, post_count) VALUES ($1, $2)
+                 ON CONFLICT (tag) DO UPDATE SET post_count = hashtags.post_count + excluded.post_count
                  RETURNING id",
             )
             .bind(tag)
+            .bind(counted)
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query(
@@ -199,10 +210,6 @@ pub async fn insert(
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("UPDATE users SET posts_count = posts_count + 1 WHERE id = $1")
-            .bind(author)
-            .execute(&mut *tx)
-            .await?;
         let mut notified = Vec::new();
         for &recipient in mentioned {
             if recipient != author {
@@ -256,20 +263,26 @@ pub async fn delete(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<String>> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE hashtags SET post_count = post_count - 1
-             WHERE id IN (SELECT hashtag_id FROM post_hashtags WHERE post_id = $1)",
+        // The author's row first, locked to the commit as in `insert`.
+        let private: bool = sqlx::query_scalar(
+            "UPDATE users SET posts_count = posts_count - 1 WHERE id = $1 RETURNING is_private",
         )
-        .bind(id)
-        .execute(&mut *tx)
+        .bind(by)
+        .fetch_one(&mut *tx)
         .await?;
-        // Likes, comments, media rows, tag links and notifications cascade.
-        sqlx::query("DELETE FROM posts WHERE id = $1")
+        // Tags count public posts only.
+        if !private {
+            sqlx::query(
+                "UPDATE hashtags SET post_count = post_count - 1
+                 WHERE id IN (SELECT hashtag_id FROM post_hashtags WHERE post_id = $1)",
+            )
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE users SET posts_count = posts_count - 1 WHERE id = $1")
-            .bind(by)
+        }
+        // Likes, comments, media rows, tag links and notifications cascade.
+        sqlx::query("DELETE FROM posts WHERE id = $1")
+            .bind(id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -291,7 +304,7 @@ pub async fn delete(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<String>> {
 const LIKE_POSTGRES: &str = concat!(
     "WITH visible AS (
         SELECT id, author_id FROM posts WHERE id = $1 AND ",
-    may_see!("$2", "posts.author_id"),
+    may_read!("$2", "posts.author_id"),
     "), liked AS (
         INSERT INTO likes (post_id, user_id, created_at)
         SELECT id, $2, $3 FROM visible
@@ -307,7 +320,9 @@ const LIKE_POSTGRES: &str = concat!(
         WHERE author_id <> $2 AND NOT EXISTS (
             SELECT 1 FROM notifications
             WHERE recipient_id = counted.author_id AND actor_id = $2 AND kind = $4
-              AND kind IN ('like', 'follow') AND COALESCE(post_id, 0) = $1
+              AND kind IN ",
+    once_kinds!(),
+    " AND COALESCE(post_id, 0) = $1
         ) AND ",
     hears_from!("counted.author_id", "$2"),
     " ON CONFLICT (user_id) DO UPDATE SET last_seq = notification_streams.last_seq + 1
@@ -343,7 +358,7 @@ pub async fn like(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<Notification
             let mut tx = pool.begin_write().await?;
             let author: Option<UserId> = sqlx::query_scalar(concat!(
                 "SELECT author_id FROM posts WHERE id = $1 AND ",
-                may_see!("$2", "posts.author_id")
+                may_read!("$2", "posts.author_id")
             ))
             .bind(id)
             .bind(by)

@@ -22,10 +22,12 @@ struct UserRow {
     posts_count: i64,
     followers_count: i64,
     following_count: i64,
+    is_private: bool,
     followed_by_me: bool,
     follows_me: bool,
     blocked_by_me: bool,
     muted_by_me: bool,
+    follow_requested: bool,
 }
 
 impl UserRow {
@@ -46,10 +48,12 @@ impl UserRow {
             posts_count: self.posts_count,
             followers_count: self.followers_count,
             following_count: self.following_count,
+            is_private: self.is_private,
             followed_by_me: viewer.map(|_| self.followed_by_me),
             follows_me: viewer.map(|_| self.follows_me),
             blocked_by_me: viewer.map(|_| self.blocked_by_me),
             muted_by_me: viewer.map(|_| self.muted_by_me),
+            follow_requested: viewer.map(|_| self.follow_requested),
             email: None,
         }
     }
@@ -72,6 +76,7 @@ macro_rules! select_user {
         concat!(
             "SELECT u.id, u.username, u.email, u.display_name, u.bio, u.avatar_key,
                     u.created_at, u.posts_count, u.followers_count, u.following_count,
+                    u.is_private,
                     EXISTS (SELECT 1 FROM follows f
                             WHERE f.follower_id = $2 AND f.followee_id = u.id) AS followed_by_me,
                     EXISTS (SELECT 1 FROM follows f
@@ -79,7 +84,9 @@ macro_rules! select_user {
                     EXISTS (SELECT 1 FROM blocks b
                             WHERE b.blocker_id = $2 AND b.blocked_id = u.id) AS blocked_by_me,
                     EXISTS (SELECT 1 FROM mutes m
-                            WHERE m.muter_id = $2 AND m.muted_id = u.id) AS muted_by_me
+                            WHERE m.muter_id = $2 AND m.muted_id = u.id) AS muted_by_me,
+                    EXISTS (SELECT 1 FROM follow_requests r
+                            WHERE r.requester_id = $2 AND r.target_id = u.id) AS follow_requested
              FROM users u WHERE ",
             $where
         )

@@ -28,3 +28,37 @@ macro_rules! may_see {
     };
 }
 pub(crate) use may_see;
+
+/// `may_read!(viewer, author)`: the viewer may read what the account
+/// `author` published (posts, the comments and likes on them, its lists of
+/// followers and followees): [`may_see!`] and, when the account is private,
+/// the viewer is its owner or an approved follower. The profile header
+/// itself needs only `may_see!`: a private account still shows its name,
+/// avatar and counts.
+///
+/// The extra lookups are primary-key probes of `users` and of
+/// `follows (follower_id, followee_id)`; a NULL viewer reads public
+/// accounts only. The privacy test is a scalar subquery rather than
+/// `NOT EXISTS` on purpose: PostgreSQL turns that anti-join into a hash of
+/// every private account (a scan of `users`) for explore, where a probe
+/// per row stops with the page.
+macro_rules! may_read {
+    ($viewer:literal, $author:literal) => {
+        concat!(
+            "(",
+            $crate::store::visibility::may_see!($viewer, $author),
+            " AND ((SELECT NOT vp.is_private FROM users vp WHERE vp.id = ",
+            $author,
+            ") OR ",
+            $author,
+            " = ",
+            $viewer,
+            " OR EXISTS (SELECT 1 FROM follows vf WHERE vf.follower_id = ",
+            $viewer,
+            " AND vf.followee_id = ",
+            $author,
+            ")))"
+        )
+    };
+}
+pub(crate) use may_read;

@@ -18,6 +18,7 @@ import { homeView } from './views/home.js';
 import { notFoundView } from './views/notfound.js';
 import { postView } from './views/post.js';
 import { followListView, profileView } from './views/profile.js';
+import { followRequestsView } from './views/requests.js';
 import { settingsView } from './views/settings.js';
 import { tagView } from './views/tag.js';
 
@@ -27,6 +28,7 @@ route('/signup', signupView);
 route('/explore', exploreView);
 route('/new', composeView);
 route('/settings', settingsView);
+route('/follow-requests', followRequestsView);
 route('/tags/:tag', tagView);
 route('/p/:id', postView);
 route('/u/:username', profileView);

@@ -28,6 +28,7 @@ const SHAPES = {
   up: [path('M12 19V5M6 11l6-6 6 6')],
   grid: [rect(3.5, 3.5, 17, 17, 2), path('M3.5 9.2h17M3.5 14.8h17M9.2 3.5v17M14.8 3.5v17')],
   hash: [path('M9 3.5 7 20.5M17 3.5l-2 17M4 9h16.5M3.5 15H20')],
+  lock: [rect(5, 10.5, 14, 10, 2.5), path('M8 10.5V7.5a4 4 0 0 1 8 0v3')],
 };
 
 /** An `<svg>` icon; `filled` paints the inside too (a liked heart). */

@@ -135,6 +135,10 @@ function describe(n) {
       return 'started following you.';
     case 'mention':
       return n.comment_id ? 'mentioned you in a comment.' : 'mentioned you in a post.';
+    case 'follow_request':
+      return 'requested to follow you.';
+    case 'follow_accepted':
+      return 'accepted your follow request.';
     default:
       return 'did something.';
   }
@@ -172,7 +176,9 @@ function notificationItem(n, wasUnread) {
   const followBack = n.kind === 'follow' && n.actor.id !== api.currentUser()?.id
     ? followButton(n.actor, { following: Boolean(n.actor.followed_by_me), followLabel: 'Follow back', small: true })
     : null;
-  const target = n.post_id ? `/p/${n.post_id}` : `/u/${encodeURIComponent(n.actor.username)}`;
+  const target = n.post_id
+    ? `/p/${n.post_id}`
+    : n.kind === 'follow_request' ? '/follow-requests' : `/u/${encodeURIComponent(n.actor.username)}`;
   return h(
     'li',
     { class: ['notif', wasUnread && 'is-unread'], dataset: { kind: n.kind, group: groupOf(n.created_at) } },
@@ -230,7 +236,7 @@ export async function showPanel() {
       }),
       render: (n) => notificationItem(n, !n.read),
       empty: () =>
-        h('div', { class: 'empty' }, icon('bell'), h('p', { class: 'empty-title' }, 'No notifications yet'), h('p', {}, 'Likes, comments, follows and mentions will show up here.')),
+        h('div', { class: 'empty' }, icon('bell'), h('p', { class: 'empty-title' }, 'No notifications yet'), h('p', {}, 'Likes, comments, follows, follow requests and mentions will show up here.')),
     });
     replace(scroller, paged.element);
   };

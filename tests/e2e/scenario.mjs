@@ -10,7 +10,8 @@
 // and no dialog ever opens; a reload keeps ana signed in. Along the way: the
 // carousel, tags, comments, profile editing, token renewal (also on the open
 // socket, which outlives its first token), a 401 retried after a refresh,
-// deleting a post, signing out. Any page error, console error or dialog
+// a private account's follow request approved live, deleting a post,
+// signing out. Any page error, console error or dialog
 // fails the run. Screenshots go to SCREENSHOT_DIR.
 //
 // Usage: BASE_URL=http://127.0.0.1:8080 node scenario.mjs
@@ -666,6 +667,39 @@ async function main() {
     await ben.page.goto(`${BASE}/u/ben`);
     await ben.page.getByText('Chasing light along the coast.').waitFor();
     await ben.page.locator('.profile-name', { hasText: 'Ben Okafor' }).waitFor();
+  });
+
+  await step('ana goes private; ben asks to follow, ana approves, and each hears of it live', async () => {
+    await ana.page.goto(`${BASE}/settings`);
+    await ana.page.getByLabel('Private account').check();
+    await ana.page.getByText('Your account is private').waitFor();
+    await ben.page.goto(`${BASE}/u/ana`);
+    await ben.page.getByText('This account is private').waitFor();
+    check((await ben.page.locator('.profile-posts').count()) === 0, 'no grid for a private account');
+    await ben.page.getByRole('button', { name: 'Follow', exact: true }).click();
+    await ben.page.getByRole('button', { name: /^Requested/ }).waitFor();
+    await ben.page.getByText('0 followers').waitFor();
+
+    await ana.page.getByRole('button', { name: /^Notifications/ }).click();
+    const panel = ana.page.getByRole('dialog', { name: 'Notifications' });
+    await panel.locator('li.notif', { hasText: 'requested to follow you.' }).waitFor();
+    await ana.page.keyboard.press('Escape');
+    await ana.page.goto(`${BASE}/follow-requests`);
+    await ana.page.getByRole('button', { name: 'Confirm ben' }).click();
+    await ana.page.getByText('Approved').waitFor();
+
+    await ben.page.getByRole('button', { name: /^Notifications, \d+ unread/ }).click();
+    const benPanel = ben.page.getByRole('dialog', { name: 'Notifications' });
+    await benPanel.locator('li.notif', { hasText: 'accepted your follow request.' }).waitFor();
+    await ben.page.keyboard.press('Escape');
+    await ben.page.goto(`${BASE}/u/ana`);
+    await ben.page.getByRole('button', { name: /^Following/ }).waitFor();
+    await ben.page.locator('.profile-posts').waitFor();
+
+    // Back to public, as the rest of the run expects.
+    await ana.page.goto(`${BASE}/settings`);
+    await ana.page.getByLabel('Private account').uncheck();
+    await ana.page.getByText('Your account is public').waitFor();
   });
 
   // Only when the server was started with short tokens (tests/browser.rs

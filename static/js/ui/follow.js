@@ -7,31 +7,49 @@ import { requireUser } from './gate.js';
 import { toastError } from './toast.js';
 
 /**
+ * The label and hidden hint of a follow button: "Following", "Requested"
+ * (a pending request to a private account) or `followLabel`; `username`
+ * (null on the person's own profile) names whom the button is for.
+ */
+export function followLabels(username, { following, requested, followLabel = 'Follow' }) {
+  const who = username ? ` ${username}` : '';
+  if (following) return ['Following', h('span', { class: 'visually-hidden' }, `${who} (press to unfollow)`)];
+  if (requested) return ['Requested', h('span', { class: 'visually-hidden' }, `${who} (press to cancel the request)`)];
+  return who ? [followLabel, h('span', { class: 'visually-hidden' }, who)] : followLabel;
+}
+
+/**
  * A Follow / Following toggle for `user` (a short user), starting from
- * `following`. `onChange(profile)` gets the server's answer each time;
+ * `following`; following a private account shows "Requested" until it
+ * approves. `onChange(profile)` gets the server's answer each time;
  * `followLabel` names the button when not following (e.g. "Follow back").
  */
 export function followButton(user, { following = false, followLabel = 'Follow', small = false, onChange = null } = {}) {
   let state = following;
+  let requested = false;
   const button = h('button', { class: ['btn', 'follow-btn', small && 'btn-small'], type: 'button' });
   const paint = () => {
-    replace(button, state ? ['Following', h('span', { class: 'visually-hidden' }, ` ${user.username} (press to unfollow)`)] : [followLabel, h('span', { class: 'visually-hidden' }, ` ${user.username}`)]);
-    button.classList.toggle('btn-primary', !state);
-    button.classList.toggle('btn-secondary', state);
-    button.setAttribute('aria-pressed', String(state));
+    const on = state || requested;
+    replace(button, followLabels(user.username, { following: state, requested, followLabel }));
+    button.classList.toggle('btn-primary', !on);
+    button.classList.toggle('btn-secondary', on);
+    button.setAttribute('aria-pressed', String(on));
   };
   button.addEventListener('click', async () => {
     if (!requireUser()) return;
-    const want = !state;
+    const want = !(state || requested);
+    const before = [state, requested];
     state = want;
+    requested = false;
     paint();
     button.disabled = true;
     try {
       const profile = await (want ? api.put : api.del)(`/api/users/${encodeURIComponent(user.username)}/follow`);
       state = Boolean(profile.followed_by_me);
+      requested = Boolean(profile.follow_requested);
       onChange?.(profile);
     } catch (err) {
-      state = !want;
+      [state, requested] = before;
       toastError(err, want ? 'Could not follow.' : 'Could not unfollow.');
     } finally {
       button.disabled = false;

@@ -6,12 +6,13 @@ import { h, replace } from '../dom.js';
 import { compactCount, plural } from '../format.js';
 import { icon } from '../icons.js';
 import { avatar } from '../ui/avatar.js';
-import { followButton, userRow } from '../ui/follow.js';
+import { followButton, followLabels, userRow } from '../ui/follow.js';
 import { requireUser, signOutAndLeave } from '../ui/gate.js';
 import { gridList, gridTile } from '../ui/grid.js';
 import { emptyState, errorBlock, loadingBlock, page, pageTitle } from '../ui/page.js';
 import { pager } from '../ui/pager.js';
 import { toastError } from '../ui/toast.js';
+import { reload } from '../router.js';
 
 const userPath = (username) => `/api/users/${encodeURIComponent(username)}`;
 
@@ -25,7 +26,7 @@ export function profileView({ username }, ctx) {
     try {
       const user = await api.get(userPath(username), { signal });
       ctx.setTitle(`${user.display_name} (@${user.username})`);
-      replace(body, profileHeader(user), postsGrid(user, signal));
+      replace(body, profileHeader(user), mayRead(user) ? postsGrid(user, signal) : privateNotice());
     } catch (err) {
       if (err.name === 'AbortError') return;
       ctx.setTitle(err.status === 404 ? 'Profile not found' : 'Profile');
@@ -34,6 +35,19 @@ export function profileView({ username }, ctx) {
   }
   load();
   return root;
+}
+
+/** Whether the caller may read `user`'s posts and lists (see docs/API.md). */
+function mayRead(user) {
+  return !user.is_private || user.followed_by_me || api.currentUser()?.id === user.id;
+}
+
+function privateNotice() {
+  return h(
+    'section',
+    { class: 'profile-private', 'aria-label': 'Posts' },
+    emptyState('lock', 'This account is private', 'Follow this account to see their photos and who they follow.'),
+  );
 }
 
 function stat(count, label, href) {
@@ -51,8 +65,8 @@ function profileHeader(initial) {
     replace(
       stats,
       stat(user.posts_count, user.posts_count === 1 ? 'post' : 'posts'),
-      stat(user.followers_count, user.followers_count === 1 ? 'follower' : 'followers', `${base}/followers`),
-      stat(user.following_count, 'following', `${base}/following`),
+      stat(user.followers_count, user.followers_count === 1 ? 'follower' : 'followers', mayRead(user) ? `${base}/followers` : null),
+      stat(user.following_count, 'following', mayRead(user) ? `${base}/following` : null),
     );
   paintStats();
 
@@ -67,22 +81,28 @@ function profileHeader(initial) {
   } else {
     const follow = h('button', { class: 'btn follow-btn', type: 'button' });
     const paintFollow = () => {
-      const following = Boolean(user.followed_by_me);
-      replace(follow, following ? ['Following', h('span', { class: 'visually-hidden' }, ' (press to unfollow)')] : 'Follow');
-      follow.classList.toggle('btn-primary', !following);
-      follow.classList.toggle('btn-secondary', following);
+      const on = Boolean(user.followed_by_me || user.follow_requested);
+      replace(follow, followLabels(null, { following: user.followed_by_me, requested: user.follow_requested }));
+      follow.classList.toggle('btn-primary', !on);
+      follow.classList.toggle('btn-secondary', on);
     };
     follow.addEventListener('click', async () => {
       if (!requireUser()) return;
-      const want = !user.followed_by_me;
+      const want = !(user.followed_by_me || user.follow_requested);
       const before = user;
       // Optimistic: the button and count change at once, and back on failure.
-      user = { ...user, followed_by_me: want, followers_count: user.followers_count + (want ? 1 : -1) };
+      // A private account is asked instead: "Requested", no count change.
+      user = want && user.is_private
+        ? { ...user, follow_requested: true }
+        : { ...user, followed_by_me: want, follow_requested: false, followers_count: user.followers_count + (want ? 1 : user.followed_by_me ? -1 : 0) };
       paintFollow();
       paintStats();
       follow.disabled = true;
       try {
+        const wasReadable = mayRead(before);
         user = await (want ? api.put : api.del)(`${userPath(user.username)}/follow`);
+        // Unfollowing a private account hides its posts again.
+        if (wasReadable !== mayRead(user)) reload();
       } catch (err) {
         user = before;
         toastError(err, want ? 'Could not follow.' : 'Could not unfollow.');
@@ -106,7 +126,7 @@ function profileHeader(initial) {
     h(
       'div',
       { class: 'profile-about' },
-      h('p', { class: 'profile-name' }, user.display_name),
+      h('p', { class: 'profile-name' }, user.display_name, user.is_private ? h('span', { class: 'profile-lock', title: 'Private account' }, icon('lock'), h('span', { class: 'visually-hidden' }, ' (private account)')) : null),
       user.bio ? h('p', { class: 'profile-bio' }, user.bio) : null,
     ),
   );

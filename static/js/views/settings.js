@@ -1,4 +1,5 @@
-// Edit your profile: picture (PUT /api/me/avatar), name and bio (PATCH /api/me).
+// Edit your profile: picture (PUT /api/me/avatar), name and bio (PATCH /api/me),
+// and whether the account is private (PATCH /api/me {is_private}).
 
 import * as api from '../api.js';
 import { h, replace, uid } from '../dom.js';
@@ -7,7 +8,7 @@ import { avatar } from '../ui/avatar.js';
 import { capitalise, field, showApiError } from '../ui/field.js';
 import { requireUserAt } from '../ui/gate.js';
 import { page, pageTitle } from '../ui/page.js';
-import { toast } from '../ui/toast.js';
+import { toast, toastError } from '../ui/toast.js';
 
 const BIO_MAX = 150;
 const NAME_MAX = 50;
@@ -100,6 +101,36 @@ export function settingsView(_params, ctx) {
     }
   });
 
+  const privacyId = uid('private');
+  const privacy = h('input', { id: privacyId, class: 'switch-input', type: 'checkbox', checked: Boolean(me.is_private) });
+  privacy.addEventListener('change', async () => {
+    const want = privacy.checked;
+    privacy.disabled = true;
+    try {
+      const user = await api.patch('/api/me', { is_private: want });
+      api.updateCurrentUser(user);
+      privacy.checked = Boolean(user.is_private);
+      toast(user.is_private ? 'Your account is private' : 'Your account is public');
+    } catch (err) {
+      privacy.checked = !want;
+      toastError(err, 'Could not change your privacy.');
+    } finally {
+      privacy.disabled = false;
+    }
+  });
+  const privacyCard = h(
+    'section',
+    { class: 'settings-card settings-privacy', 'aria-label': 'Privacy' },
+    h(
+      'div',
+      { class: 'settings-privacy-text' },
+      h('label', { for: privacyId }, h('strong', {}, 'Private account')),
+      h('p', { class: 'field-hint' }, 'Only people you approve see your photos and who you follow. Making it public approves every pending request.'),
+      h('a', { class: 'link-btn', href: '/follow-requests' }, 'Follow requests'),
+    ),
+    privacy,
+  );
+
   return page(
     'settings',
     h('div', { class: 'page-head' }, pageTitle('Edit profile')),
@@ -118,5 +149,6 @@ export function settingsView(_params, ctx) {
       ),
     ),
     form,
+    privacyCard,
   );
 }
