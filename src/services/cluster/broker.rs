@@ -20,6 +20,8 @@ use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
+use super::{Redis, MAX_BACKOFF};
+
 use crate::domain::ids::{SessionId, UserId};
 use crate::domain::{Notification, Post};
 use crate::live::protocol::ServerMessage;
@@ -28,8 +30,6 @@ use crate::store::{self, Db};
 
 /// Connected users whose latest `seq` one catch-up query reads.
 const CATCH_UP_BATCH: usize = 1000;
-/// The longest wait between two attempts to resubscribe or to publish.
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Attempts to publish one notification or revocation: about 20 s in all.
 const PUBLISH_ATTEMPTS: u32 = 14;
 
@@ -83,28 +83,19 @@ pub struct RedisBroker {
 }
 
 impl RedisBroker {
-    /// Sets up the publisher (connected on first use) and starts the
-    /// subscriber, which retries and resubscribes on its own.
+    /// Publishes on the shared connection and starts the subscriber, which
+    /// retries and resubscribes on its own.
     pub fn start(
-        url: &str,
-        prefix: &str,
+        redis: &Redis,
         db: Db,
         hub: Hub,
         revoked: RevokedSessions,
         health: RedisHealth,
-    ) -> anyhow::Result<Self> {
-        let client = redis::Client::open(url).map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_max_delay(MAX_BACKOFF);
-        // Lazy: an instance starts (degraded) while Redis is down.
-        let publisher = ConnectionManager::new_lazy_with_config(client.clone(), config)
-            .map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?;
-        let channel = format!("{prefix}events");
+    ) -> Self {
+        let channel = redis.key("events");
         let instance = rand::random::<u64>();
         let subscriber = Subscriber {
-            client,
+            redis: redis.clone(),
             channel: channel.clone(),
             instance,
             db,
@@ -113,12 +104,12 @@ impl RedisBroker {
             health,
         };
         tokio::spawn(subscriber.run());
-        Ok(Self {
+        Self {
             local: InProcess::new(hub, revoked),
-            publisher,
+            publisher: redis.connection(),
             channel,
             instance,
-        })
+        }
     }
 
     /// Publishes from a task of its own: the request that caused the event
@@ -194,7 +185,7 @@ impl Broker for RedisBroker {
 
 /// Receives the other instances' events for this instance's sockets.
 struct Subscriber {
-    client: redis::Client,
+    redis: Redis,
     channel: String,
     instance: u64,
     db: Db,
@@ -207,7 +198,7 @@ impl Subscriber {
     async fn run(self) {
         let mut backoff = Duration::from_millis(50);
         loop {
-            match self.subscribe().await {
+            match self.redis.subscribe(&self.channel).await {
                 Ok(mut pubsub) => {
                     backoff = Duration::from_millis(50);
                     self.health.set(true);
@@ -235,12 +226,6 @@ impl Subscriber {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
-    }
-
-    async fn subscribe(&self) -> redis::RedisResult<redis::aio::PubSub> {
-        let mut pubsub = self.client.get_async_pubsub().await?;
-        pubsub.subscribe(&self.channel).await?;
-        Ok(pubsub)
     }
 
     fn deliver(&self, payload: &str) {
