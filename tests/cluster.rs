@@ -176,6 +176,21 @@ async fn redis_outage(backend: Backend) {
     common::ws::assert_quiet(&mut ana_on_b).await;
 }
 
+/// An instance of `app`'s deployment that publishes nothing to Redis, as
+/// if every one of its publishes had been lost.
+async fn silent_instance(app: &TestApp) -> TestApp {
+    let settings: Vec<(String, String)> = app
+        .shared_settings()
+        .into_iter()
+        .filter(|(k, _)| k != "REDIS_URL")
+        .collect();
+    let settings: Vec<(&str, &str)> = settings
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    TestApp::spawn_on(app.backend, None, &settings).await
+}
+
 async fn like_all(app: &TestApp, path: &str, likers: &[Session]) {
     for liker in likers {
         let (status, body) = app.put(path, liker.token()).await;
@@ -221,16 +236,7 @@ async fn resubscribing_catches_up_from_the_database(backend: Backend) {
         return;
     };
     let b = &apps[0];
-    let silent_settings: Vec<(String, String)> = b
-        .shared_settings()
-        .into_iter()
-        .filter(|(k, _)| k != "REDIS_URL")
-        .collect();
-    let silent_settings: Vec<(&str, &str)> = silent_settings
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let silent = TestApp::spawn_on(backend, None, &silent_settings).await;
+    let silent = silent_instance(b).await;
 
     let ana = b.register("ana").await;
     let likers = [b.register("bob").await, b.register("cara").await];
@@ -413,4 +419,45 @@ async fn limits_fall_back_to_each_instance_while_redis_is_away(backend: Backend)
     for app in [a, b] {
         assert_eq!(auth_attempt(app).await, StatusCode::TOO_MANY_REQUESTS);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_missed_while_unsubscribed_are_read_back_sqlite() {
+    revocations_missed_while_unsubscribed_are_read_back(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_missed_while_unsubscribed_are_read_back_postgres() {
+    revocations_missed_while_unsubscribed_are_read_back(Backend::Postgres).await;
+}
+
+/// A logout while B's Redis is cut, whose message never comes (A gave up
+/// publishing it: Redis was away longer than A's retries; here A publishes
+/// nothing at all): once B's subscription is back, B reads the sessions
+/// revoked meanwhile from the database, closes the session's socket with
+/// `4401` and refuses its access token. Until then B cannot know.
+async fn revocations_missed_while_unsubscribed_are_read_back(backend: Backend) {
+    let proxy = Proxy::start(redis_addr().await).await;
+    let Some(apps) = cluster(backend, 1, proxy.addr).await else {
+        return;
+    };
+    let b = &apps[0];
+    let a = silent_instance(b).await;
+    let ana = a.register("ana").await;
+    let mut ana_on_b = connect(b, &ana, None).await;
+
+    proxy.set(Link::Refusing);
+    wait_until(|| async { ready(b).await["redis"] == "degraded" }).await;
+    a.logout(&ana).await;
+    assert_eq!(
+        b.get("/api/me", ana.token()).await.0,
+        StatusCode::OK,
+        "B has not heard of it yet"
+    );
+    common::ws::assert_quiet(&mut ana_on_b).await;
+
+    proxy.set(Link::Up);
+    assert_eq!(close_code(&mut ana_on_b).await, 4401);
+    let (status, _) = b.get("/api/me", ana.token()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "B refuses the token");
 }

@@ -9,7 +9,8 @@
 //! at-most-once; the per-recipient `seq` does the rest: a socket drops a
 //! notification it already sent and reads gaps from the database, and after
 //! the subscription drops and comes back, every connected user is caught up
-//! from the database by `seq`. Redis down degrades: same-instance delivery
+//! from the database by `seq`, and the sessions revoked meanwhile are read
+//! back and their sockets closed. Redis down degrades: same-instance delivery
 //! goes on, publishes fail quietly, `/api/ready` says `degraded`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::{Redis, MAX_BACKOFF};
 
 use crate::domain::ids::{SessionId, UserId};
-use crate::domain::{Notification, Post};
+use crate::domain::{Notification, Post, Timestamp};
 use crate::live::protocol::ServerMessage;
 use crate::live::{close, Broker, Event, Hub, InProcess, RevokedSessions};
 use crate::store::{self, Db};
@@ -32,6 +33,10 @@ use crate::store::{self, Db};
 const CATCH_UP_BATCH: usize = 1000;
 /// Attempts to publish one notification or revocation: about 20 s in all.
 const PUBLISH_ATTEMPTS: u32 = 14;
+/// How long before its subscription dropped an instance reads revocations
+/// again when it resubscribes: instances' clocks differ a little, and a
+/// message published just before the drop may never have arrived.
+const REVOCATION_MARGIN: Duration = Duration::from_secs(10);
 
 /// One event on the wire between instances.
 #[derive(Serialize, Deserialize)]
@@ -197,6 +202,8 @@ struct Subscriber {
 impl Subscriber {
     async fn run(self) {
         let mut backoff = Duration::from_millis(50);
+        // The revocations before this were read at start-up.
+        let mut unsubscribed_since = Timestamp::now();
         loop {
             match self.redis.subscribe(&self.channel).await {
                 Ok(mut pubsub) => {
@@ -204,6 +211,12 @@ impl Subscriber {
                     self.health.set(true);
                     // Whatever was published while unsubscribed is lost to
                     // pub/sub; the database has it.
+                    tokio::spawn(replay_revocations(
+                        self.db.clone(),
+                        self.hub.clone(),
+                        self.revoked.clone(),
+                        before(unsubscribed_since, REVOCATION_MARGIN),
+                    ));
                     self.catch_up().await;
                     let mut messages = pubsub.on_message();
                     while let Some(message) = messages.next().await {
@@ -213,6 +226,7 @@ impl Subscriber {
                         }
                     }
                     self.health.set(false);
+                    unsubscribed_since = Timestamp::now();
                     tracing::warn!("the Redis subscription dropped; resubscribing");
                 }
                 Err(e) => {
@@ -290,4 +304,38 @@ impl Subscriber {
             }
         }
     }
+}
+
+/// Remembers the sessions revoked after `since` and closes their sockets
+/// here, as their `Revoked` messages would have: after a subscription gap,
+/// a revocation whose publishing was given up (Redis away longer than the
+/// publisher retries) is in the database only. Revoking again is harmless.
+/// Retried until the database answers.
+async fn replay_revocations(db: Db, hub: Hub, revoked: RevokedSessions, since: Timestamp) {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        match store::sessions::revoked_since(&db, since).await {
+            Ok(sessions) => {
+                revoked.restore(sessions.iter().map(|&(_, session, at)| (session, at)));
+                for (user, session, _) in sessions {
+                    hub.close_session(user, session, close::UNAUTHORIZED);
+                }
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the sessions revoked meanwhile"),
+        }
+        if db.is_closed() {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// `at` less `margin`.
+fn before(at: Timestamp, margin: Duration) -> Timestamp {
+    let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::zero());
+    at.as_datetime()
+        .checked_sub_signed(margin)
+        .map_or(Timestamp::START, Timestamp::from_datetime)
 }
