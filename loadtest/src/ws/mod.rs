@@ -95,7 +95,8 @@ pub struct WsArgs {
     /// Handshakes in flight per worker while opening.
     #[arg(long, default_value_t = 200)]
     pub connect_concurrency: usize,
-    /// The server's process id, to measure its resident memory per session.
+    /// The server's process id, to measure its resident memory per session;
+    /// with several `--url`s, the first one's.
     #[arg(long)]
     pub server_pid: Option<u32>,
     /// Idle time after opening, before memory is measured.
@@ -338,12 +339,19 @@ pub async fn run(args: WsArgs) -> anyhow::Result<()> {
     let count = |wanted: State| live.states.iter().filter(|s| **s == wanted).count();
     let closed_early: u64 = live.closed_early.values().sum();
     let open = sessions_of.values().map(Vec::len).sum::<usize>();
+    // Session i started on instance i mod n; the measured one is the first.
+    let measured = sessions_of
+        .values()
+        .flatten()
+        .filter(|session| **session as usize % args.urls.len() == 0)
+        .count();
     let memory = match (args.server_pid, rss_before, rss_after) {
         (Some(pid), Some(before), Some(after)) => json!({
             "server_pid": pid,
             "rss_before_kib": before,
             "rss_after_kib": after,
-            "per_session_kib": (after as f64 - before as f64) / open.max(1) as f64,
+            "sessions": measured,
+            "per_session_kib": (after as f64 - before as f64) / measured.max(1) as f64,
         }),
         _ => Value::Null,
     };
@@ -396,7 +404,7 @@ pub async fn run(args: WsArgs) -> anyhow::Result<()> {
     }));
     if let Value::Object(memory) = &memory {
         println!(
-            "server memory: {} KiB before, {} KiB after {open} sessions: {:.1} KiB per session",
+            "server memory: {} KiB before, {} KiB after {measured} sessions: {:.1} KiB per session",
             memory["rss_before_kib"], memory["rss_after_kib"], memory["per_session_kib"]
         );
     }
