@@ -343,7 +343,7 @@ pub async fn run(args: WsArgs) -> anyhow::Result<()> {
     let measured = sessions_of
         .values()
         .flatten()
-        .filter(|session| **session as usize % args.urls.len() == 0)
+        .filter(|session| (**session as usize).is_multiple_of(args.urls.len()))
         .count();
     let memory = match (args.server_pid, rss_before, rss_after) {
         (Some(pid), Some(before), Some(after)) => json!({
