@@ -360,7 +360,7 @@ async fn the_per_address_limit_is_shared_postgres() {
 /// A burst of 4 per address: 4 attempts spread over A and B use it up on
 /// both.
 async fn the_per_address_limit_is_shared(backend: Backend) {
-    let settings = limits_with(&[("AUTH_RATE_LIMIT", "4,1h")]);
+    let settings = limits_with(&[("AUTH_RATE_LIMIT", "4,1m")]);
     let Some(apps) = cluster_with(backend, 2, redis_addr().await, &settings).await else {
         return;
     };
@@ -389,7 +389,7 @@ async fn limits_fall_back_to_each_instance_while_redis_is_away_postgres() {
 /// where it was.
 async fn limits_fall_back_to_each_instance_while_redis_is_away(backend: Backend) {
     let proxy = Proxy::start(redis_addr().await).await;
-    let settings = limits_with(&[("AUTH_RATE_LIMIT", "4,1h")]);
+    let settings = limits_with(&[("AUTH_RATE_LIMIT", "4,1m")]);
     let Some(apps) = cluster_with(backend, 2, proxy.addr, &settings).await else {
         return;
     };
