@@ -33,7 +33,7 @@ pub struct Config {
     pub media_base_url: String,
     /// How often deletions that failed (the store was unreachable) are retried.
     pub media_sweep_interval: Duration,
-    /// `redis://…`: live events cross instances through this Redis.
+    /// `redis://…`: live events and abuse limits cross instances through this Redis.
     pub redis_url: Option<Secret>,
     /// Prepended to every Redis channel and key, so instances of different
     /// deployments (or tests) can share one Redis.

@@ -79,19 +79,24 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     };
     services::media::spawn_sweeper(db.clone(), Arc::clone(&blobs), config.media_sweep_interval);
     let hub = live::Hub::new(config.ws_queue_capacity, config.ws_max_sessions_per_user);
-    let redis = config
-        .redis_url
-        .as_ref()
-        .map(|_| services::cluster::RedisHealth::default());
-    let broker: Arc<dyn live::Broker> = match (&config.redis_url, &redis) {
-        (Some(url), Some(health)) => Arc::new(services::cluster::RedisBroker::start(
+    let redis = match &config.redis_url {
+        Some(url) => Some(services::cluster::Redis::open(
             &url.0,
             &config.redis_prefix,
+        )?),
+        None => None,
+    };
+    let redis_health = redis
+        .as_ref()
+        .map(|_| services::cluster::RedisHealth::default());
+    let broker: Arc<dyn live::Broker> = match (&redis, &redis_health) {
+        (Some(redis), Some(health)) => Arc::new(services::cluster::RedisBroker::start(
+            redis,
             db.clone(),
             hub.clone(),
             revoked.clone(),
             health.clone(),
-        )?),
+        )),
         _ => Arc::new(live::InProcess::new(hub.clone(), revoked.clone())),
     };
     let sockets = Arc::new(live::Context {
@@ -118,10 +123,13 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
         .with_upload_budget(config.upload_memory_budget),
         blobs,
         broker,
-        redis,
+        redis: redis_health,
         hub,
         sockets,
-        limits: http::limits::Limits::new(config.rate_limits),
+        limits: http::limits::Limits::new(
+            config.rate_limits,
+            redis.as_ref().map(services::cluster::SharedLimits::new),
+        ),
         metrics: http::metrics::Metrics::default(),
         tasks: tokio_util::task::TaskTracker::new(),
         db,

@@ -99,7 +99,7 @@ async fn register(
     headers: HeaderMap,
     Json(request): Json<RegisterRequest>,
 ) -> ApiResult<Response> {
-    state.limits.auth_attempt(ip)?;
+    state.limits.auth_attempt(ip).await?;
     let username = Username::parse(&request.username)?;
     let email = Email::parse(&request.email)?;
     let password = NewPassword::parse(request.password)?;
@@ -174,7 +174,7 @@ async fn login(
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    state.limits.auth_attempt(ip)?;
+    state.limits.auth_attempt(ip).await?;
     let login = request.login.trim().to_lowercase();
     // No username or e-mail holds a control character (and PostgreSQL
     // refuses a NUL in a query), so such a login finds nobody.
@@ -189,7 +189,7 @@ async fn login(
     // 429. A locked login answers 429 only to whoever failed on that very
     // login; the other login of the same account keeps its own count.
     let account_key = format!("login:{login}");
-    state.limits.login_allowed(&account_key)?;
+    state.limits.login_allowed(&account_key).await?;
     // One bcrypt verification whatever happens, so timing tells nothing.
     let (user_id, hash) = account.unzip();
     let password_fits = request.password.len() <= NewPassword::MAX_BYTES;
@@ -197,11 +197,11 @@ async fn login(
     let user_id = match user_id {
         Some(id) if verified => id,
         _ => {
-            state.limits.login_failed(&account_key);
+            state.limits.login_failed(&account_key).await;
             return Err(ApiError::unauthorized("wrong login or password"));
         }
     };
-    state.limits.login_succeeded(&account_key);
+    state.limits.login_succeeded(&account_key).await;
     let session = state.sessions.open(user_id).await?;
     signed_in(&state, &headers, session, StatusCode::OK).await
 }
@@ -226,7 +226,7 @@ async fn refresh(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    state.limits.auth_attempt(ip)?;
+    state.limits.auth_attempt(ip).await?;
     let token = presented_refresh_token(&state, &headers, &body)?;
     match state.sessions.refresh(&token).await? {
         RefreshOutcome::Refreshed(session) => {
@@ -265,7 +265,7 @@ async fn logout(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    state.limits.auth_attempt(ip)?;
+    state.limits.auth_attempt(ip).await?;
     let token = presented_refresh_token(&state, &headers, &body)?;
     if let Some((user, session)) = state.sessions.revoke_by_token(&token).await? {
         state.broker.session_revoked(user, session);

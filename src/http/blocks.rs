@@ -41,7 +41,7 @@ async fn other_account(
     username: &str,
     refusal: Option<SelfRefusal>,
 ) -> ApiResult<UserId> {
-    state.limits.write(me)?;
+    state.limits.write(me).await?;
     let target = account_id_by_username(&state.db, username).await?;
     match refusal {
         Some((code, message)) if target == me => Err(ApiError::bad_request(code, message)),
@@ -185,7 +185,7 @@ async fn remove_follower(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    state.limits.write(me.id)?;
+    state.limits.write(me.id).await?;
     let follower = account_id_by_username(&state.db, &username).await?;
     store::follows::unfollow(&state.db, follower, me.id).await?;
     profile(&state, follower, me.id).await

@@ -86,7 +86,7 @@ async fn add_comment(
     Path(post): Path<PostId>,
     Json(new): Json<NewComment>,
 ) -> ApiResult<(StatusCode, Json<Comment>)> {
-    state.limits.write(me.id)?;
+    state.limits.write(me.id).await?;
     let body = fields::text("body", &new.body, BODY_MAX, true)?;
     if body.is_empty() {
         return Err(ApiError::invalid("body", "must not be empty"));

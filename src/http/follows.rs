@@ -55,7 +55,7 @@ async fn follow(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    state.limits.write(me.id)?;
+    state.limits.write(me.id).await?;
     let target = users::id_by_username(&state.db, &username, Some(me.id)).await?;
     follows::follow(&state.services(), me.id, target).await?;
     profile(&state, target, me.id).await
@@ -80,7 +80,7 @@ async fn unfollow(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    state.limits.write(me.id)?;
+    state.limits.write(me.id).await?;
     let target = users::id_by_username(&state.db, &username, Some(me.id)).await?;
     store::follows::unfollow(&state.db, me.id, target).await?;
     profile(&state, target, me.id).await

@@ -1,10 +1,12 @@
 //! Abuse limits: request rates per client address and per account, and a
 //! lock on accounts that keep failing to sign in.
 //!
-//! All state is in memory, keyed by address or account, and expires: a
-//! sweeper drops keys that have been idle longer than their window, so the
-//! maps cannot grow without bound. (Several instances each keep their own
-//! counts; a shared store would make them exact across instances.)
+//! With Redis (`REDIS_URL`) every instance counts in the same place
+//! ([`SharedLimits`]), so N instances limit like one. Without it, or while
+//! Redis does not answer, each instance counts in memory: keyed by address
+//! or account, expiring (a sweeper drops keys idle longer than their
+//! window, so the maps cannot grow without bound). Handlers see one type
+//! either way.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -18,6 +20,7 @@ use crate::config::{Rate, RateLimits};
 use crate::domain::error::ApiError;
 use crate::domain::ids::UserId;
 use crate::http::state::AppState;
+use crate::services::cluster::SharedLimits;
 
 #[derive(Clone)]
 pub struct Limits {
@@ -26,6 +29,7 @@ pub struct Limits {
 
 struct Inner {
     settings: RateLimits,
+    shared: Option<SharedLimits>,
     auth_by_ip: DashMap<IpAddr, Bucket>,
     writes_by_user: DashMap<UserId, Bucket>,
     failed_logins: DashMap<String, Failures>,
@@ -45,11 +49,12 @@ struct Failures {
 
 impl Limits {
     /// `None` (`RATE_LIMITS=off`) turns every limit off, for load tests and
-    /// benchmarks.
-    pub fn new(settings: Option<RateLimits>) -> Self {
+    /// benchmarks. `shared`: the limits in Redis, tried first.
+    pub fn new(settings: Option<RateLimits>, shared: Option<SharedLimits>) -> Self {
         let inner = settings.map(|settings| {
             Arc::new(Inner {
                 settings,
+                shared,
                 auth_by_ip: DashMap::new(),
                 writes_by_user: DashMap::new(),
                 failed_logins: DashMap::new(),
@@ -61,63 +66,88 @@ impl Limits {
     }
 
     /// Charges one sign-up, sign-in or refresh to a client address.
-    pub fn auth_attempt(&self, ip: IpAddr) -> Result<(), ApiError> {
-        match &self.inner {
-            Some(inner) => take(&inner.auth_by_ip, ip, inner.settings.auth_per_ip),
-            None => Ok(()),
+    pub async fn auth_attempt(&self, ip: IpAddr) -> Result<(), ApiError> {
+        let Some(inner) = &self.inner else {
+            return Ok(());
+        };
+        let rate = inner.settings.auth_per_ip;
+        if let Some(shared) = &inner.shared {
+            if let Some(taken) = shared.take(&format!("auth:{ip}"), rate).await {
+                return taken.map_err(|retry_after| ApiError::RateLimited { retry_after });
+            }
         }
+        take(&inner.auth_by_ip, ip, rate)
     }
 
     /// Charges one write to an account.
-    pub fn write(&self, user: UserId) -> Result<(), ApiError> {
-        match &self.inner {
-            Some(inner) => take(&inner.writes_by_user, user, inner.settings.writes_per_user),
-            None => Ok(()),
+    pub async fn write(&self, user: UserId) -> Result<(), ApiError> {
+        let Some(inner) = &self.inner else {
+            return Ok(());
+        };
+        let rate = inner.settings.writes_per_user;
+        if let Some(shared) = &inner.shared {
+            if let Some(taken) = shared.take(&format!("write:{user}"), rate).await {
+                return taken.map_err(|retry_after| ApiError::RateLimited { retry_after });
+            }
         }
+        take(&inner.writes_by_user, user, rate)
     }
 
     /// Refuses a sign-in to an account that failed too often lately,
     /// whatever address it comes from.
-    pub fn login_allowed(&self, account: &str) -> Result<(), ApiError> {
+    pub async fn login_allowed(&self, account: &str) -> Result<(), ApiError> {
         let Some(inner) = &self.inner else {
             return Ok(());
         };
-        let Some(failures) = inner.failed_logins.get(account).map(|f| *f) else {
-            return Ok(());
+        let limit = inner.settings.failed_logins;
+        let shared = match &inner.shared {
+            Some(shared) => shared.locked_for(account, limit).await,
+            None => None,
         };
+        let locked_for = shared.unwrap_or_else(|| {
+            let failures = inner.failed_logins.get(account).map(|f| *f)?;
+            let window = inner.settings.failed_login_window;
+            let elapsed = failures.since.elapsed();
+            (failures.count >= limit && elapsed < window).then(|| window - elapsed)
+        });
+        match locked_for {
+            Some(retry_after) => Err(ApiError::RateLimited { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    pub async fn login_failed(&self, account: &str) {
+        let Some(inner) = &self.inner else { return };
         let window = inner.settings.failed_login_window;
-        let elapsed = failures.since.elapsed();
-        if failures.count >= inner.settings.failed_logins && elapsed < window {
-            return Err(ApiError::RateLimited {
-                retry_after: window - elapsed,
-            });
-        }
-        Ok(())
-    }
-
-    pub fn login_failed(&self, account: &str) {
-        if let Some(inner) = &self.inner {
-            let mut entry = inner
-                .failed_logins
-                .entry(account.to_owned())
-                .or_insert(Failures {
-                    count: 0,
-                    since: Instant::now(),
-                });
-            if entry.since.elapsed() >= inner.settings.failed_login_window {
-                *entry = Failures {
-                    count: 0,
-                    since: Instant::now(),
-                };
+        if let Some(shared) = &inner.shared {
+            if shared.failed(account, window).await.is_some() {
+                return;
             }
-            entry.count += 1;
         }
+        let mut entry = inner
+            .failed_logins
+            .entry(account.to_owned())
+            .or_insert(Failures {
+                count: 0,
+                since: Instant::now(),
+            });
+        if entry.since.elapsed() >= window {
+            *entry = Failures {
+                count: 0,
+                since: Instant::now(),
+            };
+        }
+        entry.count += 1;
     }
 
-    pub fn login_succeeded(&self, account: &str) {
-        if let Some(inner) = &self.inner {
-            inner.failed_logins.remove(account);
+    /// Forgets the account's failures, in Redis and here alike: those
+    /// counted here while Redis was away count no longer either.
+    pub async fn login_succeeded(&self, account: &str) {
+        let Some(inner) = &self.inner else { return };
+        if let Some(shared) = &inner.shared {
+            shared.succeeded(account).await;
         }
+        inner.failed_logins.remove(account);
     }
 
     /// Drops idle keys once a minute. Holds only a weak reference, so the
@@ -215,42 +245,45 @@ mod tests {
 
     #[tokio::test]
     async fn buckets_allow_a_burst_then_say_when_to_retry() {
-        let limits = Limits::new(Some(RateLimits::default()));
+        let limits = Limits::new(Some(RateLimits::default()), None);
         let ip: IpAddr = [10, 0, 0, 1].into();
         for _ in 0..30 {
-            limits.auth_attempt(ip).unwrap();
+            limits.auth_attempt(ip).await.unwrap();
         }
-        match limits.auth_attempt(ip) {
+        match limits.auth_attempt(ip).await {
             Err(ApiError::RateLimited { retry_after }) => {
                 assert!(retry_after > Duration::ZERO && retry_after <= Duration::from_secs(2));
             }
             other => panic!("expected a rate limit, got {other:?}"),
         }
         // Another address is unaffected.
-        limits.auth_attempt([10, 0, 0, 2].into()).unwrap();
+        limits.auth_attempt([10, 0, 0, 2].into()).await.unwrap();
     }
 
     #[tokio::test]
     async fn failed_logins_lock_the_account_until_a_success() {
-        let limits = Limits::new(Some(RateLimits {
-            failed_logins: 3,
-            ..RateLimits::default()
-        }));
+        let limits = Limits::new(
+            Some(RateLimits {
+                failed_logins: 3,
+                ..RateLimits::default()
+            }),
+            None,
+        );
         for _ in 0..3 {
-            limits.login_allowed("ana").unwrap();
-            limits.login_failed("ana");
+            limits.login_allowed("ana").await.unwrap();
+            limits.login_failed("ana").await;
         }
-        assert!(limits.login_allowed("ana").is_err());
-        assert!(limits.login_allowed("bob").is_ok());
-        limits.login_succeeded("ana");
-        assert!(limits.login_allowed("ana").is_ok());
+        assert!(limits.login_allowed("ana").await.is_err());
+        assert!(limits.login_allowed("bob").await.is_ok());
+        limits.login_succeeded("ana").await;
+        assert!(limits.login_allowed("ana").await.is_ok());
     }
 
     #[tokio::test]
     async fn off_means_off() {
-        let limits = Limits::new(None);
+        let limits = Limits::new(None, None);
         for _ in 0..1000 {
-            limits.write(UserId(1)).unwrap();
+            limits.write(UserId(1)).await.unwrap();
         }
     }
 }

@@ -173,7 +173,7 @@ async fn create_post(
     me: AuthUser,
     multipart: Multipart,
 ) -> ApiResult<(StatusCode, Json<Post>)> {
-    state.limits.write(me.id)?;
+    state.limits.write(me.id).await?;
     let upload = read_upload(multipart, &state.media).await?;
     // A client that hangs up now must not cancel us between writing files
     // and committing (which would leave files no row points at).
@@ -246,7 +246,7 @@ async fn like(
     me: AuthUser,
     Path(id): Path<PostId>,
 ) -> ApiResult<Json<Post>> {
-    state.limits.write(me.id)?;
+    state.limits.write(me.id).await?;
     posts::like(&state.services(), id, me.id).await?;
     Ok(Json(load_existing(&state, id, Some(me.id)).await?))
 }
@@ -270,7 +270,7 @@ async fn unlike(
     me: AuthUser,
     Path(id): Path<PostId>,
 ) -> ApiResult<Json<Post>> {
-    state.limits.write(me.id)?;
+    state.limits.write(me.id).await?;
     store::posts::unlike(&state.db, id, me.id).await?;
     Ok(Json(load_existing(&state, id, Some(me.id)).await?))
 }

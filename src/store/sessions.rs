@@ -154,11 +154,14 @@ pub async fn revoke_by_token(
     }))
 }
 
-/// Sessions revoked after `since`, oldest first.
-pub async fn revoked_since(db: &Db, since: Timestamp) -> ApiResult<Vec<(SessionId, Timestamp)>> {
+/// Sessions revoked after `since`, oldest first, with their users.
+pub async fn revoked_since(
+    db: &Db,
+    since: Timestamp,
+) -> ApiResult<Vec<(UserId, SessionId, Timestamp)>> {
     Ok(with_db!(db, pool, {
         sqlx::query_as(
-            "SELECT id, revoked_at FROM sessions WHERE revoked_at > $1 ORDER BY revoked_at",
+            "SELECT user_id, id, revoked_at FROM sessions WHERE revoked_at > $1 ORDER BY revoked_at",
         )
         .bind(since)
         .fetch_all(pool)

@@ -16,18 +16,23 @@ pub struct Received {
     pub last_seq: HashMap<u32, i64>,
     /// Notifications whose `seq` was missing or not above the session's last.
     pub out_of_order: u64,
+    /// The same, per session.
+    pub out_of_order_by_session: HashMap<u32, u64>,
 }
 
 impl Received {
     /// Notes a notification's `seq`: each session's must increase.
     pub fn notification_seq(&mut self, session: u32, seq: Option<i64>) {
-        let Some(seq) = seq else {
-            self.out_of_order += 1;
-            return;
+        let in_order = match seq {
+            Some(seq) => self
+                .last_seq
+                .insert(session, seq)
+                .is_none_or(|last| last < seq),
+            None => false,
         };
-        match self.last_seq.insert(session, seq) {
-            Some(last) if last >= seq => self.out_of_order += 1,
-            _ => {}
+        if !in_order {
+            self.out_of_order += 1;
+            *self.out_of_order_by_session.entry(session).or_default() += 1;
         }
     }
 }
@@ -108,6 +113,79 @@ pub fn tally_likes(
     tally
 }
 
+/// One user's like notifications, over all their sessions.
+#[derive(Debug, Default, Serialize)]
+pub struct UserTally {
+    pub user: i64,
+    pub expected: u64,
+    pub received: u64,
+    pub missing: u64,
+    pub duplicates: u64,
+    pub out_of_order: u64,
+}
+
+/// Every liked user's count, and the totals.
+#[derive(Debug, Default, Serialize)]
+pub struct PerUser {
+    pub users: usize,
+    pub expected: u64,
+    pub received: u64,
+    pub missing: u64,
+    pub duplicates: u64,
+    pub out_of_order: u64,
+    /// The users with anything missing, doubled or out of order (at most 20).
+    pub wrong: Vec<UserTally>,
+}
+
+/// For each author of a liked post: the notifications due to their
+/// sessions (one per accepted like and open session) against those that
+/// came, and how many of those broke their session's `seq` order.
+pub fn per_user(
+    received: &Received,
+    sent: &[SentLike],
+    sessions_of: &HashMap<i64, Vec<u32>>,
+) -> PerUser {
+    let mut users: HashMap<i64, UserTally> = HashMap::new();
+    for like in sent {
+        let user = users.entry(like.author).or_insert_with(|| UserTally {
+            user: like.author,
+            ..UserTally::default()
+        });
+        for &session in sessions_of.get(&like.author).into_iter().flatten() {
+            let times = received
+                .likes
+                .get(&(session, like.liker, like.post))
+                .map_or(0, Vec::len) as u64;
+            user.expected += 1;
+            user.received += times;
+            user.missing += u64::from(times == 0);
+            user.duplicates += times.saturating_sub(1);
+        }
+    }
+    let mut all = PerUser::default();
+    let mut users: Vec<UserTally> = users.into_values().collect();
+    users.sort_by_key(|user| user.user);
+    for mut user in users {
+        user.out_of_order = sessions_of
+            .get(&user.user)
+            .into_iter()
+            .flatten()
+            .filter_map(|session| received.out_of_order_by_session.get(session))
+            .sum();
+        all.users += 1;
+        all.expected += user.expected;
+        all.received += user.received;
+        all.missing += user.missing;
+        all.duplicates += user.duplicates;
+        all.out_of_order += user.out_of_order;
+        let wrong = user.missing + user.duplicates + user.out_of_order > 0;
+        if wrong && all.wrong.len() < 20 {
+            all.wrong.push(user);
+        }
+    }
+    all
+}
+
 /// A new post should reach every open session of each follower exactly
 /// once, and no other session.
 pub fn tally_post(
@@ -171,6 +249,55 @@ mod tests {
         received.notification_seq(1, Some(1));
         received.notification_seq(1, None);
         assert_eq!(received.out_of_order, 3, "a repeat, and one without a seq");
+    }
+
+    #[test]
+    fn each_liked_user_is_counted_over_all_their_sessions() {
+        let mut received = Received::default();
+        // User 42 holds sessions 0 and 1; user 43 session 2.
+        received.likes.insert((0, 100, 7), vec![1_500]);
+        received.likes.insert((1, 100, 7), vec![1_200, 1_900]);
+        received.likes.insert((2, 100, 8), vec![1_300]);
+        for (session, seq) in [(0, Some(4)), (1, Some(4)), (1, Some(4)), (2, Some(9))] {
+            received.notification_seq(session, seq);
+        }
+        let sessions_of = HashMap::from([(42, vec![0, 1]), (43, vec![2])]);
+        let like = |post, author| SentLike {
+            liker: 100,
+            post,
+            author,
+            sent_at: 1_000,
+        };
+        let counts = per_user(
+            &received,
+            &[like(7, 42), like(9, 42), like(8, 43)],
+            &sessions_of,
+        );
+        let row = |u: &UserTally| {
+            (
+                u.user,
+                u.expected,
+                u.received,
+                u.missing,
+                u.duplicates,
+                u.out_of_order,
+            )
+        };
+        assert_eq!(counts.users, 2);
+        assert_eq!(
+            counts.wrong.iter().map(row).collect::<Vec<_>>(),
+            vec![(42, 4, 3, 2, 1, 1)]
+        );
+        assert_eq!(
+            (
+                counts.expected,
+                counts.received,
+                counts.missing,
+                counts.duplicates,
+                counts.out_of_order
+            ),
+            (5, 4, 2, 1, 1)
+        );
     }
 
     #[test]

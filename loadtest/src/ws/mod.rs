@@ -8,7 +8,15 @@
 //!
 //! Every expected event must arrive exactly once, and each session's
 //! notifications in increasing `seq` order; missing, duplicate, stray and
-//! out-of-order deliveries are counted as errors.
+//! out-of-order deliveries are counted as errors, per user too, and make
+//! the command fail.
+//!
+//! Given several instance URLs, sessions are spread over them in turn and
+//! the likes go to them in turn, so likers and authors mostly sit on
+//! different instances. The chaos option kills one instance (SIGKILL) in
+//! the middle of the like test and may start it again; its sessions
+//! reconnect to the next instance with `since`, and the counts must still
+//! come out exact.
 //!
 //! The sessions live in worker processes this command starts from its own
 //! binary (`ws-worker`), because a process may hold at most 20,000 open
@@ -49,14 +57,35 @@ const LIKE: &str = "PUT /api/posts/{id}/like";
 const LIKE_DELIVERY: &str = "like → notification";
 const STAR_POST: &str = "POST /api/posts (popular account)";
 const POST_DELIVERY: &str = "post → follower";
+const RECONNECT: &str = "WS reconnect → ready";
 /// Recipients whose posts the like test uses.
 const LIKE_RECIPIENTS: usize = 200;
 
 #[derive(Args, Debug)]
 pub struct WsArgs {
-    /// Base URL of the running server (http://; the socket is at /api/ws).
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    pub url: String,
+    /// Base URL of each running instance (http://; the socket is at
+    /// /api/ws), repeated or comma-separated: sessions are spread over them.
+    #[arg(
+        long = "url",
+        value_delimiter = ',',
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub urls: Vec<String>,
+    /// Chaos: the process id of one instance, killed with SIGKILL
+    /// `--kill-after` into the like test; its sessions reconnect elsewhere.
+    #[arg(long, requires = "kill_url")]
+    pub kill_pid: Option<u32>,
+    /// Chaos: which of the `--url`s the killed process serves (it gets no
+    /// HTTP requests of the test, so none is cut off half-way).
+    #[arg(long, requires = "kill_pid")]
+    pub kill_url: Option<String>,
+    /// Chaos: how long into the like test the kill comes.
+    #[arg(long, value_parser = parse_duration, default_value = "3s")]
+    pub kill_after: Duration,
+    /// Chaos: a shell command run right after the kill, to start the
+    /// instance again (it should return once the server is started).
+    #[arg(long, requires = "kill_pid")]
+    pub restart: Option<String>,
     /// WebSocket sessions to hold.
     #[arg(long, default_value_t = 1000)]
     pub sessions: u32,
@@ -66,7 +95,8 @@ pub struct WsArgs {
     /// Handshakes in flight per worker while opening.
     #[arg(long, default_value_t = 200)]
     pub connect_concurrency: usize,
-    /// The server's process id, to measure its resident memory per session.
+    /// The server's process id, to measure its resident memory per session;
+    /// with several `--url`s, the first one's.
     #[arg(long)]
     pub server_pid: Option<u32>,
     /// Idle time after opening, before memory is measured.
@@ -126,6 +156,7 @@ struct Live {
     other_events: BTreeMap<String, u64>,
     closing: bool,
     workers_done: usize,
+    reconnected: u64,
 }
 
 type Shared = Arc<Mutex<Live>>;
@@ -150,6 +181,10 @@ fn apply(live: &Shared, recorder: &Recorder, message: FromWorker) {
             set(session, State::Failed);
             recorder.record(CONNECT, Duration::ZERO, Outcome::Failed("failed"));
             *live.failures.entry(error).or_default() += 1;
+        }
+        FromWorker::Reconnected { micros, .. } => {
+            live.reconnected += 1;
+            recorder.record(RECONNECT, Duration::from_micros(micros), Outcome::Ok);
         }
         FromWorker::Closed { session, reason } => {
             set(session, State::Closed);
@@ -211,8 +246,27 @@ pub async fn run(args: WsArgs) -> anyhow::Result<()> {
     if !(args.like_rate > 0.0 && args.like_rate.is_finite()) {
         bail!("--like-rate must be a positive number");
     }
-    let ws_url = websocket_url(&args.url)?;
-    let api = Api::new(&args.url, 64)?;
+    if let Some(kill_url) = &args.kill_url {
+        if !args.urls.contains(kill_url) {
+            bail!("--kill-url must be one of the --url values");
+        }
+        if args.urls.len() < 2 {
+            bail!("the chaos option needs at least two instances");
+        }
+    }
+    let ws_urls = args
+        .urls
+        .iter()
+        .map(|url| websocket_url(url))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    // The test's HTTP requests go to the instances that stay up.
+    let apis = args
+        .urls
+        .iter()
+        .filter(|url| Some(*url) != args.kill_url.as_ref())
+        .map(|url| Api::new(url, 64))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let api = apis[0].clone();
     let population = match args.users {
         Some(n) => n,
         None => api.count_seeded_users().await?,
@@ -239,9 +293,10 @@ pub async fn run(args: WsArgs) -> anyhow::Result<()> {
         other_events: BTreeMap::new(),
         closing: false,
         workers_done: 0,
+        reconnected: 0,
     }));
     let started_at = chrono::Utc::now();
-    let workers = start_workers(&args, &ws_url, &users, &tokens, &live, &recorder).await?;
+    let mut workers = start_workers(&args, &ws_urls, &users, &tokens, &live, &recorder).await?;
     wait_for_sessions(&live, users.len()).await;
     tokio::time::sleep(args.settle).await;
     let rss_after = args.server_pid.map(resident_kib).transpose()?;
@@ -255,7 +310,17 @@ pub async fn run(args: WsArgs) -> anyhow::Result<()> {
                 .push(session as u32);
         }
     }
-    let likes = like_test(&args, &api, &setup, &recorder, &live, &sessions_of).await?;
+    let likes = like_test(
+        &args,
+        &apis,
+        &setup,
+        &recorder,
+        &live,
+        &sessions_of,
+        &tokens,
+        &mut workers,
+    )
+    .await?;
     let fanout = fanout_test(
         &args,
         &api,
@@ -274,19 +339,26 @@ pub async fn run(args: WsArgs) -> anyhow::Result<()> {
     let count = |wanted: State| live.states.iter().filter(|s| **s == wanted).count();
     let closed_early: u64 = live.closed_early.values().sum();
     let open = sessions_of.values().map(Vec::len).sum::<usize>();
+    // Session i started on instance i mod n; the measured one is the first.
+    let measured = sessions_of
+        .values()
+        .flatten()
+        .filter(|session| (**session as usize).is_multiple_of(args.urls.len()))
+        .count();
     let memory = match (args.server_pid, rss_before, rss_after) {
         (Some(pid), Some(before), Some(after)) => json!({
             "server_pid": pid,
             "rss_before_kib": before,
             "rss_after_kib": after,
-            "per_session_kib": (after as f64 - before as f64) / open.max(1) as f64,
+            "sessions": measured,
+            "per_session_kib": (after as f64 - before as f64) / measured.max(1) as f64,
         }),
         _ => Value::Null,
     };
     let mut report = Report::new(
         RunInfo {
             scenario: "ws",
-            url: &args.url,
+            url: &args.urls.join(","),
             started_at,
             elapsed,
             concurrency: users.len(),
@@ -296,6 +368,20 @@ pub async fn run(args: WsArgs) -> anyhow::Result<()> {
         recorder.summarise(elapsed),
     );
     report.errors += closed_early;
+    let checked = likes.get("per_user").cloned().unwrap_or(Value::Null);
+    let broken: u64 = ["missing", "duplicates", "out_of_order"]
+        .iter()
+        .filter_map(|count| checked[count].as_u64())
+        .sum::<u64>()
+        + fanout
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|post| {
+                let deliveries = &post["deliveries"];
+                Some(deliveries["missing"].as_u64()? + deliveries["duplicates"].as_u64()?)
+            })
+            .sum::<u64>();
     report.details = Some(json!({
         "sessions": {
             "requested": users.len(),
@@ -307,6 +393,8 @@ pub async fn run(args: WsArgs) -> anyhow::Result<()> {
             "closed_early_reasons": live.closed_early,
             "failure_reasons": live.failures,
             "workers": workers_started,
+            "instances": args.urls,
+            "reconnected": live.reconnected,
         },
         "memory": memory,
         "likes": likes,
@@ -316,11 +404,19 @@ pub async fn run(args: WsArgs) -> anyhow::Result<()> {
     }));
     if let Value::Object(memory) = &memory {
         println!(
-            "server memory: {} KiB before, {} KiB after {open} sessions: {:.1} KiB per session",
+            "server memory: {} KiB before, {} KiB after {measured} sessions: {:.1} KiB per session",
             memory["rss_before_kib"], memory["rss_after_kib"], memory["per_session_kib"]
         );
     }
-    report.emit(args.json.as_deref(), args.svg.as_deref())
+    report.emit(args.json.as_deref(), args.svg.as_deref())?;
+    if broken > 0 {
+        bail!("{broken} notifications or posts missing, doubled or out of order (see details)");
+    }
+    println!(
+        "per user: {} users, {} notifications expected, {} received, none missing, doubled or out of order",
+        checked["users"], checked["expected"], checked["received"]
+    );
+    Ok(())
 }
 
 /// `http://host:port` → `ws://host:port/api/ws`.
@@ -448,7 +544,7 @@ struct Worker {
 
 async fn start_workers(
     args: &WsArgs,
-    ws_url: &str,
+    ws_urls: &[String],
     users: &[u64],
     tokens: &HashMap<u64, String>,
     live: &Shared,
@@ -457,7 +553,9 @@ async fn start_workers(
     let exe = std::env::current_exe().context("finding this program to start workers")?;
     let per_worker = args.sessions_per_worker as usize;
     let count = users.len().div_ceil(per_worker);
-    let loopback = ws_url.starts_with("ws://127.") || ws_url.starts_with("ws://localhost");
+    let loopback = ws_urls
+        .iter()
+        .all(|url| url.starts_with("ws://127.") || url.starts_with("ws://localhost"));
     if count > 1 && loopback && count > 254 {
         bail!("{count} workers need more than 254 loopback addresses");
     }
@@ -468,9 +566,13 @@ async fn start_workers(
         let sessions = chunk
             .iter()
             .enumerate()
-            .map(|(i, user)| SessionSpec {
-                index: (k * per_worker + i) as u32,
-                token: tokens.get(user).cloned().unwrap_or_default(),
+            .map(|(i, user)| {
+                let index = k * per_worker + i;
+                SessionSpec {
+                    index: index as u32,
+                    instance: index % ws_urls.len(),
+                    token: tokens.get(user).cloned().unwrap_or_default(),
+                }
             })
             .collect();
         let mut child = Command::new(&exe)
@@ -485,9 +587,10 @@ async fn start_workers(
             bail!("a worker started without pipes");
         };
         let mut orders = serde_json::to_vec(&ToWorker::Open {
-            url: ws_url.to_owned(),
+            urls: ws_urls.to_vec(),
             source,
             connect_concurrency: args.connect_concurrency,
+            reconnect: args.kill_pid.is_some(),
             sessions,
         })?;
         orders.push(b'\n');
@@ -581,30 +684,40 @@ fn record(recorder: &Recorder, op: &str, tally: &Tally) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn like_test(
     args: &WsArgs,
-    api: &Api,
+    apis: &[Api],
     setup: &Recorder,
     recorder: &Arc<Recorder>,
     live: &Shared,
     sessions_of: &HashMap<i64, Vec<u32>>,
+    tokens: &HashMap<u64, String>,
+    workers: &mut [Worker],
 ) -> anyhow::Result<Value> {
+    let api = &apis[0];
     let likers = register_likers(api, setup, args.likers, &args.password).await?;
     let candidates = posts_of_recipients(api, setup, sessions_of).await;
     if candidates.is_empty() || likers.is_empty() {
         return Ok(json!({ "skipped": "no connected user has a post" }));
+    }
+    if args.kill_pid.is_some() {
+        send_baselines(api, setup, &candidates, sessions_of, tokens, workers).await?;
     }
     let total = ((args.like_rate * args.duration.as_secs_f64()) as usize)
         .min(candidates.len() * likers.len());
     let interval = Duration::from_secs_f64(1.0 / args.like_rate);
     let spinner = progress::spinner("likes → notifications");
     let start = Instant::now();
+    let chaos = args
+        .kill_pid
+        .map(|pid| tokio::spawn(chaos(pid, args.kill_after, args.restart.clone())));
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..total {
         // Every (liker, post) pair once: a repeated like notifies nobody.
         let (post, author) = candidates[i % candidates.len()];
         let liker = likers[i / candidates.len()].clone();
-        let (api, recorder) = (api.clone(), Arc::clone(recorder));
+        let (api, recorder) = (apis[i % apis.len()].clone(), Arc::clone(recorder));
         let due = start + interval.mul_f64(i as f64);
         tasks.spawn(async move {
             tokio::time::sleep_until(due.into()).await;
@@ -628,6 +741,10 @@ async fn like_test(
             sent.push(like);
         }
     }
+    let chaos = match chaos {
+        Some(task) => task.await.context("the chaos task panicked")??,
+        None => Value::Null,
+    };
     let liker_ids: HashSet<i64> = likers.iter().map(|l| l.user_id).collect();
     let tally = settle(args.grace, || {
         checks::tally_likes(&lock(live).received, &sent, sessions_of, &liker_ids)
@@ -635,7 +752,93 @@ async fn like_test(
     .await;
     spinner.finish_and_clear();
     record(recorder, LIKE_DELIVERY, &tally);
-    Ok(json!({ "sent": total, "accepted": sent.len(), "deliveries": tally }))
+    let per_user = checks::per_user(&lock(live).received, &sent, sessions_of);
+    Ok(json!({
+        "sent": total,
+        "accepted": sent.len(),
+        "deliveries": tally,
+        "per_user": per_user,
+        "chaos": chaos,
+    }))
+}
+
+/// Tells the workers where each liked user's stream stands before the
+/// likes, so a session that has not received one of them yet when its
+/// instance dies reconnects with the right `since`.
+async fn send_baselines(
+    api: &Api,
+    setup: &Recorder,
+    candidates: &[(i64, i64)],
+    sessions_of: &HashMap<i64, Vec<u32>>,
+    tokens: &HashMap<u64, String>,
+    workers: &mut [Worker],
+) -> anyhow::Result<()> {
+    let authors: HashSet<i64> = candidates.iter().map(|&(_, author)| author).collect();
+    let latest = futures_util::stream::iter(authors.into_iter().map(|author| async move {
+        let token = tokens.get(&(author as u64))?;
+        let request = api
+            .get("/api/notifications")
+            .query(&[("limit", "1")])
+            .bearer_auth(token);
+        let op = "GET /api/notifications";
+        let page = api.call(setup, op, request, Instant::now()).await?;
+        Some((author, page["items"][0]["seq"].as_i64().unwrap_or(0)))
+    }))
+    .buffer_unordered(16)
+    .collect::<Vec<_>>()
+    .await;
+    let seqs: Vec<(u32, i64)> = latest
+        .into_iter()
+        .flatten()
+        .flat_map(|(author, seq)| {
+            sessions_of
+                .get(&author)
+                .into_iter()
+                .flatten()
+                .map(move |&session| (session, seq))
+        })
+        .collect();
+    let mut line = serde_json::to_vec(&ToWorker::Baseline { seqs })?;
+    line.push(b'\n');
+    for worker in workers {
+        worker
+            .stdin
+            .write_all(&line)
+            .await
+            .context("instructing a worker")?;
+    }
+    Ok(())
+}
+
+/// Kills `pid` with SIGKILL after `after`, then runs `restart`, if any.
+async fn chaos(pid: u32, after: Duration, restart: Option<String>) -> anyhow::Result<Value> {
+    tokio::time::sleep(after).await;
+    let killed_at = now_micros();
+    let status = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .await
+        .context("running kill")?;
+    if !status.success() {
+        bail!("kill -KILL {pid} failed");
+    }
+    let restarted = match restart {
+        Some(command) => {
+            let started = Instant::now();
+            let status = Command::new("sh")
+                .args(["-c", &command])
+                .stdin(Stdio::null())
+                .status()
+                .await
+                .context("running the restart command")?;
+            if !status.success() {
+                bail!("the restart command failed: {status}");
+            }
+            json!({ "command": command, "ms": started.elapsed().as_secs_f64() * 1000.0 })
+        }
+        None => Value::Null,
+    };
+    Ok(json!({ "killed_pid": pid, "killed_at_unix_micros": killed_at, "restart": restarted }))
 }
 
 /// Fresh accounts for this run, named so that runs never collide.

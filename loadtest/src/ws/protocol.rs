@@ -9,13 +9,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ToWorker {
-    /// Open these sessions, from `source` when given.
+    /// Open these sessions, each on its instance of `urls`, from `source`
+    /// when given. With `reconnect`, a session the server or the network
+    /// ends reconnects to the next instance with `since`.
     Open {
-        url: String,
+        urls: Vec<String>,
         source: Option<IpAddr>,
         connect_concurrency: usize,
+        reconnect: bool,
         sessions: Vec<SessionSpec>,
     },
+    /// Each session's `seq` before the run's events: what it reconnects
+    /// with `since` from if none of its notifications has arrived yet.
+    Baseline { seqs: Vec<(u32, i64)> },
     /// Close every session and exit.
     Close,
 }
@@ -24,6 +30,8 @@ pub enum ToWorker {
 pub struct SessionSpec {
     /// The session's number in the whole run.
     pub index: u32,
+    /// Which of the URLs it connects to first.
+    pub instance: usize,
     pub token: String,
 }
 
@@ -40,6 +48,13 @@ pub enum FromWorker {
     Failed {
         session: u32,
         error: String,
+    },
+    /// Its connection ended and it is authenticated again, on `instance`,
+    /// `micros` after the end; the replay from `since` follows.
+    Reconnected {
+        session: u32,
+        instance: usize,
+        micros: u64,
     },
     Notification {
         session: u32,

@@ -3,8 +3,9 @@
 //! most 20,000 open files. It reads its orders on stdin and reports every
 //! event it receives on stdout.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -25,6 +26,12 @@ const READY_TIMEOUT: Duration = Duration::from_secs(15);
 
 type Socket = WebSocketStream<TcpStream>;
 
+/// How long a session keeps trying to reconnect before it gives up.
+const RECONNECT_FOR: Duration = Duration::from_secs(60);
+
+/// Each session's `seq` before the run, as the coordinator sent it.
+type Baselines = Arc<Mutex<HashMap<u32, i64>>>;
+
 pub async fn run() -> anyhow::Result<()> {
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     let first = lines
@@ -32,15 +39,21 @@ pub async fn run() -> anyhow::Result<()> {
         .await?
         .context("no orders on stdin: this subcommand is for `loadtest ws` only")?;
     let ToWorker::Open {
-        url,
+        urls,
         source,
         connect_concurrency,
+        reconnect,
         sessions,
     } = serde_json::from_str(&first).context("reading the orders")?
     else {
         bail!("the first order must be `open`");
     };
-    let target = resolve(&url).await?;
+    let mut instances = Vec::with_capacity(urls.len());
+    for url in urls {
+        let target = resolve(&url).await?;
+        instances.push((url, target));
+    }
+    let instances = Arc::new(instances);
 
     let (events, mut outbox) = mpsc::unbounded_channel::<FromWorker>();
     let writer = tokio::spawn(async move {
@@ -59,13 +72,16 @@ pub async fn run() -> anyhow::Result<()> {
 
     let (stop, stopping) = watch::channel(false);
     let connecting = Arc::new(Semaphore::new(connect_concurrency.max(1)));
+    let baselines: Baselines = Arc::default();
     let tasks: Vec<_> = sessions
         .into_iter()
         .map(|spec| {
             let session = Session {
-                url: url.clone(),
-                target,
+                instances: Arc::clone(&instances),
+                instance: spec.instance % instances.len().max(1),
                 source,
+                reconnect,
+                baselines: Arc::clone(&baselines),
                 events: events.clone(),
                 stopping: stopping.clone(),
             };
@@ -76,8 +92,10 @@ pub async fn run() -> anyhow::Result<()> {
     // Anything but more orders (a `close`, end of input, a broken pipe)
     // means: close up and leave.
     while let Ok(Some(line)) = lines.next_line().await {
-        if matches!(serde_json::from_str(&line), Ok(ToWorker::Close)) {
-            break;
+        match serde_json::from_str(&line) {
+            Ok(ToWorker::Baseline { seqs }) => lock(&baselines).extend(seqs),
+            Ok(ToWorker::Open { .. }) => {}
+            _ => break,
         }
     }
     let _ = stop.send(true);
@@ -88,6 +106,12 @@ pub async fn run() -> anyhow::Result<()> {
     drop(events);
     writer.await.context("the output task failed")??;
     Ok(())
+}
+
+fn lock(baselines: &Baselines) -> std::sync::MutexGuard<'_, HashMap<u32, i64>> {
+    baselines
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 async fn resolve(url: &str) -> anyhow::Result<SocketAddr> {
@@ -106,9 +130,13 @@ async fn resolve(url: &str) -> anyhow::Result<SocketAddr> {
 }
 
 struct Session {
-    url: String,
-    target: SocketAddr,
+    /// Every instance's URL and address.
+    instances: Arc<Vec<(String, SocketAddr)>>,
+    /// The one it is on.
+    instance: usize,
     source: Option<IpAddr>,
+    reconnect: bool,
+    baselines: Baselines,
     events: mpsc::UnboundedSender<FromWorker>,
     stopping: watch::Receiver<bool>,
 }
@@ -118,7 +146,7 @@ impl Session {
         let session = spec.index;
         let started = Instant::now();
         let opened = match connecting.acquire().await {
-            Ok(_permit) => self.open(&spec.token).await,
+            Ok(_permit) => self.open(&spec.token, None).await,
             Err(e) => Err(anyhow::Error::new(e)),
         };
         let mut socket = match opened {
@@ -132,37 +160,85 @@ impl Session {
         let micros = started.elapsed().as_micros() as u64;
         let _ = self.events.send(FromWorker::Ready { session, micros });
 
+        // The newest `seq` this session has seen, for `since`.
+        let mut last_seq: Option<i64> = None;
         loop {
-            tokio::select! {
-                message = socket.next() => {
-                    let reason = match message {
-                        Some(Ok(Message::Text(text))) => {
-                            let _ = self.events.send(event(session, text.as_str()));
-                            continue;
+            let reason = tokio::select! {
+                message = socket.next() => match message {
+                    Some(Ok(Message::Text(text))) => {
+                        let event = event(session, text.as_str());
+                        if let FromWorker::Notification { seq: Some(seq), .. } = &event {
+                            last_seq = Some(last_seq.map_or(*seq, |last| last.max(*seq)));
                         }
-                        Some(Ok(Message::Close(frame))) => match frame {
-                            Some(frame) => format!("closed by the server: {} {}", frame.code, frame.reason),
-                            None => "closed by the server".to_owned(),
-                        },
-                        Some(Ok(_)) => continue,
-                        Some(Err(e)) => format!("{e}"),
-                        None => "connection ended".to_owned(),
-                    };
-                    let _ = self.events.send(FromWorker::Closed { session, reason });
-                    return;
-                }
+                        let _ = self.events.send(event);
+                        continue;
+                    }
+                    Some(Ok(Message::Close(frame))) => match frame {
+                        Some(frame) => format!("closed by the server: {} {}", frame.code, frame.reason),
+                        None => "closed by the server".to_owned(),
+                    },
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => format!("{e}"),
+                    None => "connection ended".to_owned(),
+                },
                 _ = self.stopping.changed() => {
                     let _ = socket.close(None).await;
+                    return;
+                }
+            };
+            let since = last_seq.or_else(|| lock(&self.baselines).get(&session).copied());
+            match self
+                .reconnect(session, &spec.token, since, &connecting)
+                .await
+            {
+                Some(again) => socket = again,
+                None => {
+                    let _ = self.events.send(FromWorker::Closed { session, reason });
                     return;
                 }
             }
         }
     }
 
-    /// Connects (from the source address, if any), upgrades and
-    /// authenticates, and waits for `ready`.
-    async fn open(&self, token: &str) -> anyhow::Result<Socket> {
-        let socket = match self.target {
+    /// With `reconnect`, tries the next instances in turn (the one that
+    /// ended the session last), with back-off, until one takes it.
+    async fn reconnect(
+        &mut self,
+        session: u32,
+        token: &str,
+        since: Option<i64>,
+        connecting: &Semaphore,
+    ) -> Option<Socket> {
+        if !self.reconnect || *self.stopping.borrow() {
+            return None;
+        }
+        let started = Instant::now();
+        let mut backoff = Duration::from_millis(20);
+        while started.elapsed() < RECONNECT_FOR {
+            self.instance = (self.instance + 1) % self.instances.len();
+            let opened = match connecting.acquire().await {
+                Ok(_permit) => self.open(token, since).await,
+                Err(_) => return None,
+            };
+            if let Ok(socket) = opened {
+                let _ = self.events.send(FromWorker::Reconnected {
+                    session,
+                    instance: self.instance,
+                    micros: started.elapsed().as_micros() as u64,
+                });
+                return Some(socket);
+            }
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(1));
+        }
+        None
+    }
+
+    /// Connects to the current instance (from the source address, if any),
+    /// upgrades and authenticates (with `since`), and waits for `ready`.
+    async fn open(&self, token: &str, since: Option<i64>) -> anyhow::Result<Socket> {
+        let (url, target) = &self.instances[self.instance];
+        let socket = match target {
             SocketAddr::V4(_) => TcpSocket::new_v4(),
             SocketAddr::V6(_) => TcpSocket::new_v6(),
         }
@@ -172,9 +248,9 @@ impl Session {
                 .bind(SocketAddr::new(source, 0))
                 .with_context(|| format!("binding to {source}"))?;
         }
-        let stream = socket.connect(self.target).await.context("connecting")?;
+        let stream = socket.connect(*target).await.context("connecting")?;
         stream.set_nodelay(true)?;
-        let request = self.url.as_str().into_client_request()?;
+        let request = url.as_str().into_client_request()?;
         // Small buffers: thousands of idle sessions must not cost the
         // client more memory than the server.
         let config = WebSocketConfig::default()
@@ -186,8 +262,11 @@ impl Session {
             tokio_tungstenite::client_async_with_config(request, stream, Some(config))
                 .await
                 .context("WebSocket upgrade")?;
-        let auth = json!({ "type": "auth", "token": token }).to_string();
-        socket.send(Message::text(auth)).await?;
+        let auth = match since {
+            Some(since) => json!({ "type": "auth", "token": token, "since": since }),
+            None => json!({ "type": "auth", "token": token }),
+        };
+        socket.send(Message::text(auth.to_string())).await?;
         tokio::time::timeout(READY_TIMEOUT, async {
             while let Some(message) = socket.next().await {
                 if let Message::Text(text) = message? {

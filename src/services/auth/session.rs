@@ -112,7 +112,11 @@ impl Sessions {
             .as_datetime()
             .checked_sub_signed(within)
             .map_or(Timestamp::START, Timestamp::from_datetime);
-        sessions::revoked_since(&self.db, since).await
+        let revoked = sessions::revoked_since(&self.db, since).await?;
+        Ok(revoked
+            .into_iter()
+            .map(|(_, session, revoked_at)| (session, revoked_at))
+            .collect())
     }
 }
 

@@ -9,7 +9,8 @@
 //! at-most-once; the per-recipient `seq` does the rest: a socket drops a
 //! notification it already sent and reads gaps from the database, and after
 //! the subscription drops and comes back, every connected user is caught up
-//! from the database by `seq`. Redis down degrades: same-instance delivery
+//! from the database by `seq`, and the sessions revoked meanwhile are read
+//! back and their sockets closed. Redis down degrades: same-instance delivery
 //! goes on, publishes fail quietly, `/api/ready` says `degraded`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,8 +21,10 @@ use futures_util::StreamExt;
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 
+use super::{Redis, MAX_BACKOFF};
+
 use crate::domain::ids::{SessionId, UserId};
-use crate::domain::{Notification, Post};
+use crate::domain::{Notification, Post, Timestamp};
 use crate::live::hides::Hide;
 use crate::live::protocol::ServerMessage;
 use crate::live::{close, Broker, Event, Hub, InProcess, RevokedSessions};
@@ -29,10 +32,12 @@ use crate::store::{self, Db};
 
 /// Connected users whose latest `seq` one catch-up query reads.
 const CATCH_UP_BATCH: usize = 1000;
-/// The longest wait between two attempts to resubscribe or to publish.
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
 /// Attempts to publish one notification or revocation: about 20 s in all.
 const PUBLISH_ATTEMPTS: u32 = 14;
+/// How long before its subscription dropped an instance reads revocations
+/// again when it resubscribes: instances' clocks differ a little, and a
+/// message published just before the drop may never have arrived.
+const REVOCATION_MARGIN: Duration = Duration::from_secs(10);
 
 /// One event on the wire between instances.
 #[derive(Serialize, Deserialize)]
@@ -90,28 +95,19 @@ pub struct RedisBroker {
 }
 
 impl RedisBroker {
-    /// Sets up the publisher (connected on first use) and starts the
-    /// subscriber, which retries and resubscribes on its own.
+    /// Publishes on the shared connection and starts the subscriber, which
+    /// retries and resubscribes on its own.
     pub fn start(
-        url: &str,
-        prefix: &str,
+        redis: &Redis,
         db: Db,
         hub: Hub,
         revoked: RevokedSessions,
         health: RedisHealth,
-    ) -> anyhow::Result<Self> {
-        let client = redis::Client::open(url).map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?;
-        let config = redis::aio::ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_max_delay(MAX_BACKOFF);
-        // Lazy: an instance starts (degraded) while Redis is down.
-        let publisher = ConnectionManager::new_lazy_with_config(client.clone(), config)
-            .map_err(|e| anyhow::anyhow!("REDIS_URL: {e}"))?;
-        let channel = format!("{prefix}events");
+    ) -> Self {
+        let channel = redis.key("events");
         let instance = rand::random::<u64>();
         let subscriber = Subscriber {
-            client,
+            redis: redis.clone(),
             channel: channel.clone(),
             instance,
             db,
@@ -120,12 +116,12 @@ impl RedisBroker {
             health,
         };
         tokio::spawn(subscriber.run());
-        Ok(Self {
+        Self {
             local: InProcess::new(hub, revoked),
-            publisher,
+            publisher: redis.connection(),
             channel,
             instance,
-        })
+        }
     }
 
     /// Publishes from a task of its own: the request that caused the event
@@ -207,7 +203,7 @@ impl Broker for RedisBroker {
 
 /// Receives the other instances' events for this instance's sockets.
 struct Subscriber {
-    client: redis::Client,
+    redis: Redis,
     channel: String,
     instance: u64,
     db: Db,
@@ -219,13 +215,21 @@ struct Subscriber {
 impl Subscriber {
     async fn run(self) {
         let mut backoff = Duration::from_millis(50);
+        // The revocations before this were read at start-up.
+        let mut unsubscribed_since = Timestamp::now();
         loop {
-            match self.subscribe().await {
+            match self.redis.subscribe(&self.channel).await {
                 Ok(mut pubsub) => {
                     backoff = Duration::from_millis(50);
                     self.health.set(true);
                     // Whatever was published while unsubscribed is lost to
                     // pub/sub; the database has it.
+                    tokio::spawn(replay_revocations(
+                        self.db.clone(),
+                        self.hub.clone(),
+                        self.revoked.clone(),
+                        before(unsubscribed_since, REVOCATION_MARGIN),
+                    ));
                     self.catch_up().await;
                     let mut messages = pubsub.on_message();
                     while let Some(message) = messages.next().await {
@@ -235,6 +239,7 @@ impl Subscriber {
                         }
                     }
                     self.health.set(false);
+                    unsubscribed_since = Timestamp::now();
                     tracing::warn!("the Redis subscription dropped; resubscribing");
                 }
                 Err(e) => {
@@ -248,12 +253,6 @@ impl Subscriber {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }
-    }
-
-    async fn subscribe(&self) -> redis::RedisResult<redis::aio::PubSub> {
-        let mut pubsub = self.client.get_async_pubsub().await?;
-        pubsub.subscribe(&self.channel).await?;
-        Ok(pubsub)
     }
 
     fn deliver(&self, payload: &str) {
@@ -321,4 +320,38 @@ impl Subscriber {
             }
         }
     }
+}
+
+/// Remembers the sessions revoked after `since` and closes their sockets
+/// here, as their `Revoked` messages would have: after a subscription gap,
+/// a revocation whose publishing was given up (Redis away longer than the
+/// publisher retries) is in the database only. Revoking again is harmless.
+/// Retried until the database answers.
+async fn replay_revocations(db: Db, hub: Hub, revoked: RevokedSessions, since: Timestamp) {
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        match store::sessions::revoked_since(&db, since).await {
+            Ok(sessions) => {
+                revoked.restore(sessions.iter().map(|&(_, session, at)| (session, at)));
+                for (user, session, _) in sessions {
+                    hub.close_session(user, session, close::UNAUTHORIZED);
+                }
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the sessions revoked meanwhile"),
+        }
+        if db.is_closed() {
+            return;
+        }
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+/// `at` less `margin`.
+fn before(at: Timestamp, margin: Duration) -> Timestamp {
+    let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::zero());
+    at.as_datetime()
+        .checked_sub_signed(margin)
+        .map_or(Timestamp::START, Timestamp::from_datetime)
 }
