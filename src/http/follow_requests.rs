@@ -67,7 +67,7 @@ async fn approve(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    state.limits.write(me.id)?;
+    state.limits.write(me.id).await?;
     let requester = id_by_username(&state.db, &username, Some(me.id)).await?;
     follows::approve(&state.services(), me.id, requester).await?;
     profile(&state, requester, me.id).await
@@ -94,7 +94,7 @@ async fn reject(
     me: AuthUser,
     Path(username): Path<String>,
 ) -> ApiResult<Json<User>> {
-    state.limits.write(me.id)?;
+    state.limits.write(me.id).await?;
     let requester = id_by_username(&state.db, &username, Some(me.id)).await?;
     store::follow_requests::reject(&state.db, me.id, requester).await?;
     profile(&state, requester, me.id).await
