@@ -24,6 +24,9 @@ pub enum NotificationKind {
     Comment,
     Follow,
     Mention,
+    /// For moderators: someone filed a report (`post_id`/`comment_id` name
+    /// the reported content, if it is a post or comment).
+    Report,
 }
 
 impl NotificationKind {
@@ -33,6 +36,7 @@ impl NotificationKind {
             Self::Comment => "comment",
             Self::Follow => "follow",
             Self::Mention => "mention",
+            Self::Report => "report",
         }
     }
 
@@ -43,6 +47,7 @@ impl NotificationKind {
             "comment" => Self::Comment,
             "follow" => Self::Follow,
             "mention" => Self::Mention,
+            "report" => Self::Report,
             _ => return None,
         })
     }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod feed;
 pub mod follows;
 mod ids;
+pub mod moderation;
 pub mod notifications;
 pub mod posts;
 pub mod search;

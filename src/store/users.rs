@@ -5,6 +5,7 @@ use crate::domain::fields::Username;
 use crate::domain::ids::UserId;
 use crate::domain::media::avatar_keys;
 use crate::domain::media::small_avatar_key;
+use crate::domain::moderation::Role;
 use crate::domain::{MediaUrls, Timestamp, User};
 use crate::store::error::is_unique_violation;
 use crate::store::visibility::may_see;
@@ -26,6 +27,7 @@ struct UserRow {
     follows_me: bool,
     blocked_by_me: bool,
     muted_by_me: bool,
+    role: String,
 }
 
 impl UserRow {
@@ -51,17 +53,22 @@ impl UserRow {
             blocked_by_me: viewer.map(|_| self.blocked_by_me),
             muted_by_me: viewer.map(|_| self.muted_by_me),
             email: None,
+            role: None,
         }
     }
 
-    /// The owner's view, with the e-mail address.
-    fn into_own_user(self, urls: &dyn MediaUrls) -> User {
+    /// The owner's view, with the e-mail address and the role.
+    fn into_own_user(self, urls: &dyn MediaUrls) -> ApiResult<User> {
         let email = self.email.clone();
+        let role = Role::parse(&self.role).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("unknown stored role {:?}", self.role))
+        })?;
         let id = self.id;
-        User {
+        Ok(User {
             email: Some(email),
+            role: Some(role),
             ..self.into_user(Some(id), urls)
-        }
+        })
     }
 }
 
@@ -79,7 +86,8 @@ macro_rules! select_user {
                     EXISTS (SELECT 1 FROM blocks b
                             WHERE b.blocker_id = $2 AND b.blocked_id = u.id) AS blocked_by_me,
                     EXISTS (SELECT 1 FROM mutes m
-                            WHERE m.muter_id = $2 AND m.muted_id = u.id) AS muted_by_me
+                            WHERE m.muter_id = $2 AND m.muted_id = u.id) AS muted_by_me,
+                    u.role
              FROM users u WHERE ",
             $where
         )
@@ -136,8 +144,8 @@ pub async fn own_account(db: &Db, urls: &dyn MediaUrls, id: UserId) -> ApiResult
             .fetch_optional(pool)
             .await?
     });
-    row.map(|row| row.into_own_user(urls))
-        .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))
+    row.ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?
+        .into_own_user(urls)
 }
 
 /// The ids of the existing users among `names` (for @mentions; whether
