@@ -641,9 +641,11 @@ async fn the_moderation_log_records_every_action_for_admins_only(app: TestApp) {
 async fn moderators_hear_of_reports_live_and_the_reported_never_do(app: TestApp) {
     let (root, moderator, ana, bob) = staff_and_users(&app).await;
     let post = app.post_photo(&ana, "x").await["id"].clone();
-    let mut root_socket = connect(&app, &root, None).await;
-    let mut mod_socket = connect(&app, &moderator, None).await;
-    let mut ana_socket = connect(&app, &ana, None).await;
+    // `since: 0`: whatever commits once the socket is ready arrives,
+    // replayed or live, exactly once.
+    let mut root_socket = connect(&app, &root, Some(0)).await;
+    let mut mod_socket = connect(&app, &moderator, Some(0)).await;
+    let mut ana_socket = connect(&app, &ana, Some(0)).await;
     report(&app, &bob, "post", post.clone()).await;
     for socket in [&mut root_socket, &mut mod_socket] {
         let event = next_json(socket).await;

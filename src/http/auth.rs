@@ -139,10 +139,12 @@ async fn register(
         Err(Taken::Username) => return Err(username_taken()),
         Err(Taken::Email) => return Err(email_taken_error()),
     };
+    // ADMIN_USERNAMES may name an account before it exists.
     if state
         .config
         .admin_usernames
-        .contains(&username.as_str().to_owned())
+        .iter()
+        .any(|name| name == username.as_str())
     {
         moderation::promote_admins(&state.db, std::slice::from_ref(&username)).await?;
     }
