@@ -68,6 +68,9 @@ pub struct Config {
     pub ws_max_sessions_per_user: usize,
     /// Upload bytes that may be held in memory at once, over all requests.
     pub upload_memory_budget: usize,
+    /// `ADMIN_USERNAMES`: accounts made admins at start-up and on sign-up
+    /// (comma-separated, lower-cased); empty means no admin is named.
+    pub admin_usernames: Vec<String>,
 }
 
 /// A string that never shows up in `Debug` output or logs.
@@ -249,6 +252,14 @@ impl Config {
                 .transpose()?,
             ws_max_sessions_per_user: parse(&var, "WS_MAX_SESSIONS_PER_USER", 20usize)?.max(1),
             upload_memory_budget: parse(&var, "UPLOAD_MEMORY_BUDGET", 1024 * 1024 * 1024usize)?,
+            admin_usernames: var("ADMIN_USERNAMES")
+                .map(|v| {
+                    v.split(',')
+                        .map(|name| name.trim().to_lowercase())
+                        .filter(|name| !name.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 

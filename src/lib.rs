@@ -50,6 +50,10 @@ pub async fn build(config: Config) -> anyhow::Result<App> {
     )
     .await?;
     db.migrate().await?;
+    let admins = services::moderation::configured_admins(&config)?;
+    store::moderation::promote_admins(&db, &admins)
+        .await
+        .context("making the ADMIN_USERNAMES accounts admins")?;
 
     let secret = match &config.jwt_secret {
         Some(secret) => secret.0.as_bytes().to_vec(),

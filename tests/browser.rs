@@ -59,7 +59,12 @@ async fn web_front_end_in_headless_chromium() {
     // Short-lived access tokens, so the run sees the app renew them; and the
     // real abuse limits, which a well-behaved front end stays within.
     const TOKEN_TTL: &str = "15";
-    let settings = [("ACCESS_TOKEN_TTL", TOKEN_TTL), ("RATE_LIMITS", "on")];
+    // ana is an admin, so she can resolve a report on the moderation page.
+    let settings = [
+        ("ACCESS_TOKEN_TTL", TOKEN_TTL),
+        ("RATE_LIMITS", "on"),
+        ("ADMIN_USERNAMES", "ana"),
+    ];
     let app = TestApp::spawn(Backend::Sqlite, &settings)
         .await
         .expect("SQLite is always available");

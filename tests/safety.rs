@@ -1,14 +1,14 @@
-//! Blocks, mutes and private accounts, on both backends: what one account
-//! sees of another through every read path, and what it can still do to
-//! it. The policy is the table in `what_ana_sees_of_bob`; each column is
-//! one relation between ana (the viewer) and bob.
+//! Blocks, mutes, private accounts and suspensions, on both backends:
+//! what one account sees of another through every read path, and what it
+//! can still do to it. The policy is the table in `what_ana_sees_of_bob`;
+//! each column is one relation between ana (the viewer) and bob.
 #![allow(clippy::unwrap_used)] // In tests a panic is the failure report.
 
 mod common;
 
 use common::ws::{assert_quiet, connect, next_json};
 use common::{error_code, page_ids, Backend, Session, TestApp};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 on_both_backends!(
@@ -34,10 +34,15 @@ enum Relation {
     PrivateNotApproved,
     /// bob is private and ana is one of his (approved) followers.
     PrivateApproved,
+    /// A moderator suspended bob.
+    Suspended,
 }
 use Relation::*;
 
-const RELATIONS: [Relation; 7] = [
+/// The admin who suspends bob.
+const ADMINS: &[(&str, &str)] = &[("ADMIN_USERNAMES", "root")];
+
+const RELATIONS: [Relation; 8] = [
     Strangers,
     Blocking,
     BlockedBy,
@@ -45,6 +50,7 @@ const RELATIONS: [Relation; 7] = [
     MutedAll,
     PrivateNotApproved,
     PrivateApproved,
+    Suspended,
 ];
 
 /// ana, bob and carl, with something of each to see, before the relation.
@@ -115,6 +121,18 @@ impl World {
             }
             // ana followed bob before he went private: she stays approved.
             PrivateApproved => return self.bob_goes_private().await,
+            Suspended => {
+                // root is an admin by configuration (`ADMINS`).
+                let root = self.app.register("root").await;
+                let (status, body) = common::send(
+                    self.app
+                        .request(Method::PUT, "/api/admin/users/bob/suspension", root.token())
+                        .json(&json!({"reason": "abuse"})),
+                )
+                .await;
+                assert_eq!(status, StatusCode::OK, "{relation:?}: {body}");
+                return;
+            }
             Blocking => (&self.ana, "/api/users/bob/block"),
             BlockedBy => (&self.bob, "/api/users/ana/block"),
             Muted => (&self.ana, "/api/users/bob/mute"),
@@ -155,96 +173,96 @@ impl World {
 
 /// Every read path, as ana sees bob and his things under each relation.
 /// Columns: Strangers, Blocking, BlockedBy, Muted, MutedAll,
-/// PrivateNotApproved, PrivateApproved. A private account shows everyone
+/// PrivateNotApproved, PrivateApproved, Suspended. A private account shows everyone
 /// (who may see it at all) its profile header, and its content only to
 /// approved followers; what it writes on public accounts' posts stays
 /// visible, as do the lists it appears in.
-const READS: &[(&str, [bool; 7])] = &[
+const READS: &[(&str, [bool; 8])] = &[
     (
         "bob's profile",
-        [true, false, false, true, true, true, true],
+        [true, false, false, true, true, true, true, false],
     ),
     (
         "bob's profile says private",
-        [false, false, false, false, false, true, true],
+        [false, false, false, false, false, true, true, false],
     ),
-    ("bob's post", [true, false, false, true, true, false, true]),
+    ("bob's post", [true, false, false, true, true, false, true, false]),
     (
         "the comments of bob's post",
-        [true, false, false, true, true, false, true],
+        [true, false, false, true, true, false, true, false],
     ),
     (
         "bob's comment on carl's post",
-        [true, false, false, true, true, true, true],
+        [true, false, false, true, true, true, true, false],
     ),
     (
         "bob among carl's followers",
-        [true, false, false, true, true, true, true],
+        [true, false, false, true, true, true, true, false],
     ),
     (
         "bob among carl's followees",
-        [true, false, false, true, true, true, true],
+        [true, false, false, true, true, true, true, false],
     ),
     (
         "carl among bob's followers",
-        [true, false, false, true, true, false, true],
+        [true, false, false, true, true, false, true, false],
     ),
     (
         "carl among bob's followees",
-        [true, false, false, true, true, false, true],
+        [true, false, false, true, true, false, true, false],
     ),
-    ("bob's grid", [true, false, false, true, true, false, true]),
+    ("bob's grid", [true, false, false, true, true, false, true, false]),
     (
         "bob's post in ana's feed",
-        [true, false, false, false, false, false, true],
+        [true, false, false, false, false, false, true, false],
     ),
     (
         "bob's post in explore",
-        [true, false, false, true, true, false, true],
+        [true, false, false, true, true, false, true, false],
     ),
     (
         "bob's post on its tag page",
-        [true, false, false, true, true, false, true],
+        [true, false, false, true, true, false, true, false],
     ),
     (
         "bob in search",
-        [true, false, false, true, true, true, true],
+        [true, false, false, true, true, true, true, false],
     ),
     (
         "bob's earlier like notification",
-        [true, false, false, true, true, true, true],
+        [true, false, false, true, true, true, true, false],
     ),
 ];
 
 /// What ana can do to bob, and bob to ana, under each relation.
-const ACTS: &[(&str, [bool; 7])] = &[
+const ACTS: &[(&str, [bool; 8])] = &[
     (
         "ana follows bob",
-        [true, false, false, true, true, false, true],
+        [true, false, false, true, true, false, true, false],
     ),
     (
         "ana likes bob's post",
-        [true, false, false, true, true, false, true],
+        [true, false, false, true, true, false, true, false],
     ),
     (
         "ana comments on bob's post",
-        [true, false, false, true, true, false, true],
+        [true, false, false, true, true, false, true, false],
     ),
     (
         "bob's new like reaches ana",
-        [true, false, false, true, false, true, true],
+        [true, false, false, true, false, true, true, false],
     ),
     (
         "bob's mention reaches ana",
-        [true, false, false, true, false, true, true],
+        [true, false, false, true, false, true, true, false],
     ),
     (
         "bob's new post reaches ana live",
-        [true, false, false, false, false, false, true],
+        [true, false, false, false, false, false, true, false],
     ),
     (
         "bob's mention in his own post reaches ana",
-        [true, false, false, true, false, false, true],
+        [true, false, false, true, false, false, true, false],
     ),
 ];
 
@@ -297,8 +315,14 @@ async fn reads(world: &World, what: &str) -> bool {
     }
 }
 
-async fn acts(world: &World, what: &str) -> bool {
+async fn acts(world: &World, relation: Relation, what: &str) -> bool {
     let w = world;
+    if relation == Suspended && what.starts_with("bob's") {
+        // A suspended bob cannot act at all: his sessions were revoked.
+        let (status, _) = w.app.get("/api/me", w.bob.token()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+        return false;
+    }
     match what {
         "ana follows bob" => {
             let (status, body) = w.app.put("/api/users/bob/follow", w.ana.token()).await;
@@ -367,7 +391,7 @@ async fn acts(world: &World, what: &str) -> bool {
 /// One fresh world per relation, so no check sees another's leftovers.
 async fn what_ana_sees_of_bob(backend: Backend) {
     for (column, relation) in RELATIONS.into_iter().enumerate() {
-        let Some(app) = TestApp::spawn(backend, &[]).await else {
+        let Some(app) = TestApp::spawn(backend, ADMINS).await else {
             return eprintln!("SKIPPED {backend:?}: TEST_POSTGRES_URL is not set");
         };
         let world = World::new(app).await;
@@ -381,7 +405,7 @@ async fn what_ana_sees_of_bob(backend: Backend) {
         }
         for (what, expected) in ACTS {
             assert_eq!(
-                acts(&world, what).await,
+                acts(&world, relation, what).await,
                 expected[column],
                 "{relation:?}: {what}"
             );

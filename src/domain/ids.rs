@@ -44,3 +44,11 @@ id_type!(
     /// (Reconnecting clients say `since` with the stream's `seq` instead.)
     NotificationId
 );
+id_type!(
+    /// A report of a post, comment or account.
+    ReportId
+);
+id_type!(
+    /// One entry of the moderation log.
+    ActionId
+);

@@ -7,6 +7,7 @@ pub mod error;
 pub mod fields;
 pub mod ids;
 pub mod media;
+pub mod moderation;
 pub mod notification;
 pub mod pagination;
 pub mod post;

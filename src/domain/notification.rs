@@ -28,6 +28,9 @@ pub enum NotificationKind {
     FollowRequest,
     /// To the one who asked: the actor approved their follow request.
     FollowAccepted,
+    /// For moderators: someone filed a report (`post_id`/`comment_id` name
+    /// the reported content, if it is a post or comment).
+    Report,
 }
 
 impl NotificationKind {
@@ -39,6 +42,7 @@ impl NotificationKind {
             Self::Mention => "mention",
             Self::FollowRequest => "follow_request",
             Self::FollowAccepted => "follow_accepted",
+            Self::Report => "report",
         }
     }
 
@@ -51,6 +55,7 @@ impl NotificationKind {
             "mention" => Self::Mention,
             "follow_request" => Self::FollowRequest,
             "follow_accepted" => Self::FollowAccepted,
+            "report" => Self::Report,
             _ => return None,
         })
     }

@@ -5,6 +5,7 @@ use utoipa::ToSchema;
 
 use super::ids::UserId;
 use super::media::{small_avatar_key, MediaUrls};
+use super::moderation::Role;
 use super::Timestamp;
 
 /// A person, as others see them. `GET /api/me` adds `email`.
@@ -44,6 +45,10 @@ pub struct User {
     /// Only ever present on the caller's own account.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// What the caller may moderate; only ever present on the caller's own
+    /// account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
 }
 
 /// The few fields shown next to a post, comment or notification.

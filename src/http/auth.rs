@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::domain::error::{ApiError, ApiResult, ErrorBody};
+use crate::domain::error::{ApiError, ApiResult, ErrorBody, Fault};
 use crate::domain::fields::{self, Email, NewPassword, Username};
 use crate::domain::ids::UserId;
 use crate::domain::User;
@@ -17,6 +17,7 @@ use crate::http::limits::ClientIp;
 use crate::http::origin;
 use crate::http::state::AppState;
 use crate::services::auth::{IssuedSession, RefreshOutcome};
+use crate::store::moderation;
 use crate::store::users::{self, Taken};
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -138,6 +139,15 @@ async fn register(
         Err(Taken::Username) => return Err(username_taken()),
         Err(Taken::Email) => return Err(email_taken_error()),
     };
+    // ADMIN_USERNAMES may name an account before it exists.
+    if state
+        .config
+        .admin_usernames
+        .iter()
+        .any(|name| name == username.as_str())
+    {
+        moderation::promote_admins(&state.db, std::slice::from_ref(&username)).await?;
+    }
 
     let session = state.sessions.open(user_id).await?;
     signed_in(&state, &headers, session, StatusCode::CREATED).await
@@ -164,6 +174,7 @@ fn email_taken_error() -> ApiError {
         (status = 200, description = "Signed in", body = AuthResponse),
         (status = 400, description = "Malformed input", body = ErrorBody),
         (status = 401, description = "Wrong login or password (the same answer for both)", body = ErrorBody),
+        (status = 403, description = "The account is suspended (`account_suspended`; only with the right password)", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 429, description = "Too many attempts from this address or on this account; see Retry-After", body = ErrorBody),
     ),
@@ -202,6 +213,14 @@ async fn login(
         }
     };
     state.limits.login_succeeded(&account_key).await;
+    // Told only to whoever knows the password.
+    if moderation::is_suspended(&state.db, user_id).await? {
+        return Err(ApiError::new(
+            Fault::Forbidden,
+            "account_suspended",
+            "this account is suspended",
+        ));
+    }
     let session = state.sessions.open(user_id).await?;
     signed_in(&state, &headers, session, StatusCode::OK).await
 }

@@ -1,6 +1,7 @@
 //! The HTTP surface: every API route, the OpenAPI document that describes
 //! them, static files, and the middleware around it all.
 
+pub mod admin;
 pub mod auth;
 pub mod auth_user;
 pub mod blocks;
@@ -18,6 +19,7 @@ pub mod metrics;
 pub mod notifications;
 pub mod origin;
 pub mod posts;
+pub mod reports;
 pub mod search;
 pub mod server;
 pub mod state;
@@ -72,6 +74,8 @@ use crate::http::state::AppState;
         (name = "notifications", description = "Stored notifications"),
         (name = "live", description = "The live event WebSocket"),
         (name = "health", description = "Liveness and readiness probes"),
+        (name = "reports", description = "Reporting posts, comments and accounts"),
+        (name = "admin", description = "Moderation: reports, suspensions, roles and the log"),
     )
 )]
 struct ApiDoc;
@@ -109,6 +113,8 @@ pub fn api(config: &Config) -> OpenApiRouter<AppState> {
         .merge(notifications::routes())
         .merge(live::routes())
         .merge(health::routes())
+        .merge(reports::routes())
+        .merge(admin::routes())
 }
 
 /// Assembles the complete router: API, uploads, front end and middleware.

@@ -14,8 +14,8 @@ use crate::domain::Post;
 pub enum ServerMessage<'a> {
     /// Authenticated; events follow.
     Ready { user_id: UserId },
-    /// A like, comment, follow or mention addressed to the user; each once,
-    /// in `seq` order.
+    /// A like, comment, follow or mention addressed to the user (and, to
+    /// moderators, a report); each once, in `seq` order.
     Notification {
         #[schema(value_type = Notification)]
         notification: &'a Notification,

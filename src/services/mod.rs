@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod comments;
 pub mod follows;
 pub mod media;
+pub mod moderation;
 pub mod notifications;
 pub mod posts;
 

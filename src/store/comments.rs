@@ -272,6 +272,28 @@ pub async fn add(
     Ok((row.into_comment(urls), notified))
 }
 
+/// Deletes comment `$id` (a `CommentId`) on post `$post` in the caller's
+/// open transaction `$tx`, with the post's counter; its notifications
+/// cascade. The one way a comment goes, whoever removes it.
+macro_rules! remove_comment {
+    ($tx:expr, $id:expr, $post:expr) => {
+        async {
+            let (id, post): ($crate::domain::ids::CommentId, $crate::domain::ids::PostId) =
+                ($id, $post);
+            sqlx::query("DELETE FROM comments WHERE id = $1")
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+            sqlx::query("UPDATE posts SET comment_count = comment_count - 1 WHERE id = $1")
+                .bind(post)
+                .execute(&mut *$tx)
+                .await?;
+            Ok::<_, sqlx::Error>(())
+        }
+    };
+}
+pub(crate) use remove_comment;
+
 /// Deletes comment `id` on behalf of `by`: its author or the post's.
 pub async fn delete(db: &Db, id: CommentId, by: UserId) -> ApiResult<()> {
     with_db!(db, pool, {
@@ -291,15 +313,7 @@ pub async fn delete(db: &Db, id: CommentId, by: UserId) -> ApiResult<()> {
                 "only the comment's author or the post's author can delete it",
             ));
         }
-        // Its notifications cascade.
-        sqlx::query("DELETE FROM comments WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE posts SET comment_count = comment_count - 1 WHERE id = $1")
-            .bind(post)
-            .execute(&mut *tx)
-            .await?;
+        remove_comment!(tx, id, post).await?;
         tx.commit().await?;
     });
     Ok(())

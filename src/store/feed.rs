@@ -15,10 +15,11 @@ use crate::store::{with_db, Db};
 /// the newest `$4` posts below the cursor by an index-only range on
 /// `posts_author_time`; then the newest `$4` of those, then their details.
 /// The cost grows with followees × page size, never with the total number
-/// of posts. Muted followees are left out (a primary-key probe each); a
-/// block ends the follows, so no blocked author is among them, and a
-/// private followee is one who approved the reader: every author here
-/// passes `may_read!` by construction.
+/// of posts. Muted followees are left out (a primary-key probe each), and
+/// so are those the reader may not see (`may_see!`: a suspended followee); a
+/// block ends the follows, so no blocked author is among them, and a private
+/// followee is one who approved the reader: every author here passes
+/// `may_read!` by construction.
 pub const FEED_POSTGRES: &str = concat!(
     "WITH authors AS (
          SELECT $1::bigint AS author_id
@@ -26,6 +27,9 @@ pub const FEED_POSTGRES: &str = concat!(
          SELECT f.followee_id FROM follows f
          WHERE f.follower_id = $1
            AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.muter_id = $1 AND m.muted_id = f.followee_id)
+           AND ",
+    may_see!("$1", "f.followee_id"),
+    "
      ),
      page AS (
          SELECT newest.id, newest.created_at
@@ -59,7 +63,10 @@ const FEED_SQLITE: &str = concat!(
                 SELECT f.followee_id FROM follows f
                 WHERE f.follower_id = $1
                   AND NOT EXISTS (SELECT 1 FROM mutes m
-                                  WHERE m.muter_id = $1 AND m.muted_id = f.followee_id)))
+                                  WHERE m.muter_id = $1 AND m.muted_id = f.followee_id)
+                  AND ",
+    may_see!("$1", "f.followee_id"),
+    "))
        AND (p.created_at, p.id) < ($2, $3)
      ORDER BY p.created_at DESC, p.id DESC
      LIMIT $4"

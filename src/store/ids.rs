@@ -4,7 +4,9 @@ use sqlx::encode::IsNull;
 use sqlx::error::BoxDynError;
 use sqlx::{Database, Decode, Encode, Type};
 
-use crate::domain::ids::{CommentId, NotificationId, PostId, SessionId, UserId};
+use crate::domain::ids::{
+    ActionId, CommentId, NotificationId, PostId, ReportId, SessionId, UserId,
+};
 
 macro_rules! integer_column {
     ($($id:ident),*) => {$(
@@ -44,4 +46,12 @@ macro_rules! integer_column {
     )*};
 }
 
-integer_column!(UserId, SessionId, PostId, CommentId, NotificationId);
+integer_column!(
+    UserId,
+    SessionId,
+    PostId,
+    CommentId,
+    NotificationId,
+    ReportId,
+    ActionId
+);

@@ -17,6 +17,7 @@ pub mod feed;
 pub mod follow_requests;
 pub mod follows;
 mod ids;
+pub mod moderation;
 pub mod notifications;
 pub mod posts;
 pub mod search;

@@ -230,9 +230,68 @@ pub async fn insert(
     }))
 }
 
-/// Deletes `by`'s post `id` with its likes, comments, tags and
-/// notifications; returns the keys of its files, for the caller to remove
-/// once the rows are gone.
+/// Deletes post `$id` (a `PostId`) of author `$author` in the caller's open
+/// transaction `$tx`, with its likes, comments, tags and notifications, and
+/// queues its files for deletion; evaluates to a future of the files' keys,
+/// for the caller to remove once the transaction has committed. The one
+/// way a post goes, whether its author or a moderator removes it.
+macro_rules! remove_post {
+    ($tx:expr, $id:expr, $author:expr) => {
+        async {
+            let (id, author): ($crate::domain::ids::PostId, $crate::domain::ids::UserId) =
+                ($id, $author);
+            let files: Vec<(String, String, Option<String>)> = sqlx::query_as(
+                "SELECT image_key, thumb_key, medium_key FROM media WHERE post_id = $1",
+            )
+            .bind(id)
+            .fetch_all(&mut *$tx)
+            .await?;
+            // Queued with the rows' removal, taken off once the files are gone.
+            sqlx::query(
+                "INSERT INTO blob_deletions (key)
+                 SELECT image_key FROM media WHERE post_id = $1
+                 UNION ALL SELECT thumb_key FROM media WHERE post_id = $1
+                 UNION ALL SELECT medium_key FROM media WHERE post_id = $1 AND medium_key IS NOT NULL",
+            )
+            .bind(id)
+            .execute(&mut *$tx)
+            .await?;
+            // The author's row first, locked to the commit as in `insert`.
+            let private: bool = sqlx::query_scalar(
+                "UPDATE users SET posts_count = posts_count - 1 WHERE id = $1 RETURNING is_private",
+            )
+            .bind(author)
+            .fetch_one(&mut *$tx)
+            .await?;
+            // Tags count public posts only.
+            if !private {
+                sqlx::query(
+                    "UPDATE hashtags SET post_count = post_count - 1
+                     WHERE id IN (SELECT hashtag_id FROM post_hashtags WHERE post_id = $1)",
+                )
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            // Likes, comments, media rows, tag links and notifications cascade.
+            sqlx::query("DELETE FROM posts WHERE id = $1")
+                .bind(id)
+                .execute(&mut *$tx)
+                .await?;
+            let keys: Vec<String> = files
+                .into_iter()
+                .flat_map(|(image, thumb, medium)| [Some(image), Some(thumb), medium])
+                .flatten()
+                .collect();
+            Ok::<_, sqlx::Error>(keys)
+        }
+    };
+}
+pub(crate) use remove_post;
+
+/// Deletes `by`'s post `id` with everything hanging off it (`remove_post!`);
+/// returns the keys of its files, for the caller to remove once the rows
+/// are gone.
 pub async fn delete(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<String>> {
     Ok(with_db!(db, pool, {
         let mut tx = pool.begin_write().await?;
@@ -248,49 +307,9 @@ pub async fn delete(db: &Db, id: PostId, by: UserId) -> ApiResult<Vec<String>> {
             }
             Some(_) => {}
         }
-        let files: Vec<(String, String, Option<String>)> =
-            sqlx::query_as("SELECT image_key, thumb_key, medium_key FROM media WHERE post_id = $1")
-                .bind(id)
-                .fetch_all(&mut *tx)
-                .await?;
-        // Queued with the rows' removal, taken off once the files are gone.
-        sqlx::query(
-            "INSERT INTO blob_deletions (key)
-             SELECT image_key FROM media WHERE post_id = $1
-             UNION ALL SELECT thumb_key FROM media WHERE post_id = $1
-             UNION ALL SELECT medium_key FROM media WHERE post_id = $1 AND medium_key IS NOT NULL",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        // The author's row first, locked to the commit as in `insert`.
-        let private: bool = sqlx::query_scalar(
-            "UPDATE users SET posts_count = posts_count - 1 WHERE id = $1 RETURNING is_private",
-        )
-        .bind(by)
-        .fetch_one(&mut *tx)
-        .await?;
-        // Tags count public posts only.
-        if !private {
-            sqlx::query(
-                "UPDATE hashtags SET post_count = post_count - 1
-                 WHERE id IN (SELECT hashtag_id FROM post_hashtags WHERE post_id = $1)",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        // Likes, comments, media rows, tag links and notifications cascade.
-        sqlx::query("DELETE FROM posts WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let keys = remove_post!(tx, id, by).await?;
         tx.commit().await?;
-        files
-            .into_iter()
-            .flat_map(|(image, thumb, medium)| [Some(image), Some(thumb), medium])
-            .flatten()
-            .collect()
+        keys
     }))
 }
 

@@ -5,6 +5,7 @@ use crate::domain::fields::Username;
 use crate::domain::ids::UserId;
 use crate::domain::media::avatar_keys;
 use crate::domain::media::small_avatar_key;
+use crate::domain::moderation::Role;
 use crate::domain::{MediaUrls, Timestamp, User};
 use crate::store::error::is_unique_violation;
 use crate::store::visibility::may_see;
@@ -28,6 +29,7 @@ struct UserRow {
     blocked_by_me: bool,
     muted_by_me: bool,
     follow_requested: bool,
+    role: String,
 }
 
 impl UserRow {
@@ -55,17 +57,22 @@ impl UserRow {
             muted_by_me: viewer.map(|_| self.muted_by_me),
             follow_requested: viewer.map(|_| self.follow_requested),
             email: None,
+            role: None,
         }
     }
 
-    /// The owner's view, with the e-mail address.
-    fn into_own_user(self, urls: &dyn MediaUrls) -> User {
+    /// The owner's view, with the e-mail address and the role.
+    fn into_own_user(self, urls: &dyn MediaUrls) -> ApiResult<User> {
         let email = self.email.clone();
+        let role = Role::parse(&self.role).ok_or_else(|| {
+            ApiError::Internal(anyhow::anyhow!("unknown stored role {:?}", self.role))
+        })?;
         let id = self.id;
-        User {
+        Ok(User {
             email: Some(email),
+            role: Some(role),
             ..self.into_user(Some(id), urls)
-        }
+        })
     }
 }
 
@@ -86,7 +93,8 @@ macro_rules! select_user {
                     EXISTS (SELECT 1 FROM mutes m
                             WHERE m.muter_id = $2 AND m.muted_id = u.id) AS muted_by_me,
                     EXISTS (SELECT 1 FROM follow_requests r
-                            WHERE r.requester_id = $2 AND r.target_id = u.id) AS follow_requested
+                            WHERE r.requester_id = $2 AND r.target_id = u.id) AS follow_requested,
+                    u.role
              FROM users u WHERE ",
             $where
         )
@@ -143,8 +151,8 @@ pub async fn own_account(db: &Db, urls: &dyn MediaUrls, id: UserId) -> ApiResult
             .fetch_optional(pool)
             .await?
     });
-    row.map(|row| row.into_own_user(urls))
-        .ok_or_else(|| ApiError::unauthorized("the account no longer exists"))
+    row.ok_or_else(|| ApiError::unauthorized("the account no longer exists"))?
+        .into_own_user(urls)
 }
 
 /// The ids of the existing users among `names` (for @mentions; whether

@@ -4,13 +4,15 @@
 //! (a bound parameter such as `"$1"`, NULL for a signed-out caller) may see
 //! what the account `author` (a column such as `"p.author_id"`) wrote: their
 //! profile, posts, comments and place in lists. Today that means no block
-//! between the two, in either direction. Reads never repeat the rule; they
-//! embed this macro, so a new reason to hide someone (a private account, a
-//! suspension) changes every read at once.
+//! between the two, in either direction, and the author not suspended.
+//! Reads never repeat the rule; they embed this macro, so a new reason to
+//! hide someone (a private account) changes every read at once.
 //!
-//! Both lookups are primary-key probes of `blocks (blocker_id, blocked_id)`.
-//! With a NULL viewer neither can match, so everyone is visible to the
-//! signed-out public.
+//! The block lookups are primary-key probes of `blocks (blocker_id,
+//! blocked_id)`; with a NULL viewer neither can match, so everyone not
+//! suspended is visible to the signed-out public. The suspension lookup is
+//! a primary-key probe of `users`: a suspended account is hidden from
+//! everyone until it is lifted.
 
 macro_rules! may_see {
     ($viewer:literal, $author:literal) => {
@@ -23,7 +25,9 @@ macro_rules! may_see {
             $author,
             " AND vb.blocked_id = ",
             $viewer,
-            "))"
+            ") AND NOT EXISTS (SELECT 1 FROM users vs WHERE vs.id = ",
+            $author,
+            " AND vs.suspended_at IS NOT NULL))"
         )
     };
 }

@@ -15,6 +15,7 @@ import { loginView, signupView } from './views/auth.js';
 import { composeView } from './views/compose.js';
 import { exploreView } from './views/explore.js';
 import { homeView } from './views/home.js';
+import { moderates, moderationView } from './views/moderation.js';
 import { notFoundView } from './views/notfound.js';
 import { postView } from './views/post.js';
 import { followListView, profileView } from './views/profile.js';
@@ -29,6 +30,7 @@ route('/explore', exploreView);
 route('/new', composeView);
 route('/settings', settingsView);
 route('/follow-requests', followRequestsView);
+route('/moderation', moderationView);
 route('/tags/:tag', tagView);
 route('/p/:id', postView);
 route('/u/:username', profileView);
@@ -75,6 +77,7 @@ function drawFrame({ restoring = false } = {}) {
         h('li', {}, navLink('/new', 'Create', icon('create'), 'nav-create')),
         h('li', { class: 'nav-only-wide' }, notificationsButton({ withLabel: true })),
         h('li', {}, navLink(profile, 'Profile', avatar(me, 'xs'))),
+        moderates(me) ? h('li', {}, navLink('/moderation', 'Moderation', icon('bell'))) : null,
       ),
       h(
         'button',

@@ -139,6 +139,8 @@ function describe(n) {
       return 'requested to follow you.';
     case 'follow_accepted':
       return 'accepted your follow request.';
+    case 'report':
+      return n.comment_id ? 'reported a comment.' : n.post_id ? 'reported a post.' : 'reported an account.';
     default:
       return 'did something.';
   }
@@ -176,9 +178,11 @@ function notificationItem(n, wasUnread) {
   const followBack = n.kind === 'follow' && n.actor.id !== api.currentUser()?.id
     ? followButton(n.actor, { following: Boolean(n.actor.followed_by_me), followLabel: 'Follow back', small: true })
     : null;
-  const target = n.post_id
-    ? `/p/${n.post_id}`
-    : n.kind === 'follow_request' ? '/follow-requests' : `/u/${encodeURIComponent(n.actor.username)}`;
+  const target = n.kind === 'report'
+    ? '/moderation'
+    : n.post_id
+      ? `/p/${n.post_id}`
+      : n.kind === 'follow_request' ? '/follow-requests' : `/u/${encodeURIComponent(n.actor.username)}`;
   return h(
     'li',
     { class: ['notif', wasUnread && 'is-unread'], dataset: { kind: n.kind, group: groupOf(n.created_at) } },

@@ -31,26 +31,30 @@ pub enum Backend {
 }
 
 /// Runs each named `async fn(TestApp)` once per backend:
-/// `name::sqlite` and `name::postgres`.
+/// `name::sqlite` and `name::postgres`; with `settings = [...];` first, each
+/// app starts with those settings too.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
+    (settings = $settings:expr; $($name:ident),* $(,)?) => {$(
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite, &[]).await;
+                let app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite, $settings).await;
                 super::$name(app.expect("SQLite is always available")).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                match $crate::common::TestApp::spawn($crate::common::Backend::Postgres, &[]).await {
+                match $crate::common::TestApp::spawn($crate::common::Backend::Postgres, $settings).await {
                     Some(app) => super::$name(app).await,
                     None => eprintln!("SKIPPED {}::postgres: TEST_POSTGRES_URL is not set", module_path!()),
                 }
             }
         }
     )*};
+    ($($name:ident),* $(,)?) => {
+        $crate::on_both_backends!(settings = &[]; $($name),*);
+    };
 }
 
 pub struct TestApp {

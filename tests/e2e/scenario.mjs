@@ -826,6 +826,33 @@ async function cheapAndAccessible(ana, ben, post) {
 }
 
 async function afterwards(ben, ana) {
+  await step("ana reports one of ben's posts, then as a moderator (ADMIN_USERNAMES) dismisses it", async () => {
+    const page = ana.page;
+    await page.goto(`${BASE}/u/ben`);
+    await page.locator('.grid .tile').first().click();
+    await page.getByRole('button', { name: 'Post options' }).click();
+    await page.getByRole('button', { name: 'Report' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Report post' });
+    await dialog.getByLabel('Spam').check();
+    await dialog.getByLabel(/Anything the moderators should know/).fill('looks like an advert');
+    await dialog.getByRole('button', { name: 'Report' }).click();
+    await page.getByText('A moderator will look at it').waitFor();
+
+    await page.locator('#nav').getByRole('link', { name: 'Moderation' }).click();
+    await page.waitForURL(`${BASE}/moderation`);
+    const report = page.locator('.report-item').first();
+    await report.getByText('reported for spam').waitFor();
+    await report.getByText('looks like an advert').waitFor();
+    await axeCheck(page, 'moderation');
+    await page.screenshot({ path: join(SHOTS, 'moderation-1280.png') });
+    await report.getByRole('button', { name: 'Dismiss' }).click();
+    const reason = page.getByRole('dialog', { name: 'Dismiss' });
+    await reason.getByLabel(/Reason/).fill('an ordinary photo');
+    await reason.getByRole('button', { name: 'Dismiss' }).click();
+    await page.getByText('Report resolved').waitFor();
+    check((await page.locator('.report-item').count()) === 0, 'the resolved report left the queue');
+  });
+
   await step('ben deletes a post after confirming', async () => {
     await ben.page.goto(`${BASE}/u/ben`);
     await ben.page.getByText('3 posts').waitFor();

@@ -12,6 +12,7 @@ import { avatar } from './avatar.js';
 import { carousel } from './carousel.js';
 import { actionSheet, confirmAction } from './dialog.js';
 import { requireUser } from './gate.js';
+import { reportDialog } from './report.js';
 import { ago } from './time.js';
 import { toast, toastError } from './toast.js';
 
@@ -257,6 +258,7 @@ export function postCard(initial, { signal, eager = false, detail = false, onCom
     const actions = [];
     if (isMine) actions.push({ label: 'Delete post', danger: true, run: deletePost });
     if (!detail) actions.push({ label: 'Go to post', run: () => navigate(`/p/${post.id}`) });
+    if (!isMine && api.currentUser()) actions.push({ label: 'Report', danger: true, run: () => reportDialog({ kind: 'post', id: post.id }, 'post') });
     actions.push({
       label: 'Copy link',
       run: async () => {

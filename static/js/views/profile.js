@@ -7,6 +7,7 @@ import { compactCount, plural } from '../format.js';
 import { icon } from '../icons.js';
 import { avatar } from '../ui/avatar.js';
 import { followButton, followLabels, userRow } from '../ui/follow.js';
+import { reportDialog } from '../ui/report.js';
 import { requireUser, signOutAndLeave } from '../ui/gate.js';
 import { gridList, gridTile } from '../ui/grid.js';
 import { emptyState, errorBlock, loadingBlock, page, pageTitle } from '../ui/page.js';
@@ -113,7 +114,10 @@ function profileHeader(initial) {
       }
     });
     paintFollow();
-    actions = h('div', { class: 'profile-actions' }, follow);
+    const report = me
+      ? h('button', { class: 'btn btn-ghost report-btn', type: 'button', onclick: () => reportDialog({ kind: 'user', id: user.username }, 'account') }, 'Report')
+      : null;
+    actions = h('div', { class: 'profile-actions' }, follow, report);
   }
 
   return h(
