@@ -186,7 +186,10 @@ const READS: &[(&str, [bool; 8])] = &[
         "bob's profile says private",
         [false, false, false, false, false, true, true, false],
     ),
-    ("bob's post", [true, false, false, true, true, false, true, false]),
+    (
+        "bob's post",
+        [true, false, false, true, true, false, true, false],
+    ),
     (
         "the comments of bob's post",
         [true, false, false, true, true, false, true, false],
@@ -211,7 +214,10 @@ const READS: &[(&str, [bool; 8])] = &[
         "carl among bob's followees",
         [true, false, false, true, true, false, true, false],
     ),
-    ("bob's grid", [true, false, false, true, true, false, true, false]),
+    (
+        "bob's grid",
+        [true, false, false, true, true, false, true, false],
+    ),
     (
         "bob's post in ana's feed",
         [true, false, false, false, false, false, true, false],
