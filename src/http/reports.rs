@@ -107,7 +107,7 @@ async fn create_report(
     me: AuthUser,
     Json(request): Json<ReportRequest>,
 ) -> ApiResult<(StatusCode, Json<Report>)> {
-    state.limits.write(me.id)?;
+    state.limits.write(me.id).await?;
     let target = request.target.parse()?;
     let note = match request.note.as_deref() {
         Some(note) => fields::text("note", note, NOTE_MAX, true)?,

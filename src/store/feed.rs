@@ -8,7 +8,7 @@ use crate::domain::ids::UserId;
 use crate::domain::pagination::{Cursor, Page, PageRequest};
 use crate::domain::{MediaUrls, Post};
 use crate::store::posts::{hydrate, post_columns, PostRow};
-use crate::store::visibility::may_read;
+use crate::store::visibility::{may_read, may_see};
 use crate::store::{with_db, Db};
 
 /// The home feed on PostgreSQL: for each followed author (and the caller),
