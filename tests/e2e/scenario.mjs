@@ -867,6 +867,23 @@ async function afterwards(ben, ana) {
     await ben.page.getByText('2 posts').waitFor();
   });
 
+  await step('ana blocks ben: her profile is gone for him until she unblocks; mute and unmute', async () => {
+    await ana.page.goto(`${BASE}/u/ben`);
+    await ana.page.getByRole('button', { name: 'Block', exact: true }).click();
+    await ana.page.getByRole('button', { name: 'Unblock', exact: true }).waitFor();
+    await ana.page.getByRole('button', { name: 'Follow', exact: true }).waitFor();
+    await ben.page.goto(`${BASE}/u/ana`);
+    await ben.page.getByRole('heading', { name: 'Profile not found' }).waitFor();
+    check((await ben.page.locator('.profile-head').count()) === 0, 'no profile of ana for ben');
+    await ana.page.getByRole('button', { name: 'Unblock', exact: true }).click();
+    await ana.page.getByRole('button', { name: 'Block', exact: true }).waitFor();
+    await ben.page.goto(`${BASE}/u/ana`);
+    await ben.page.locator('.profile-head').waitFor();
+    await ana.page.getByRole('button', { name: 'Mute', exact: true }).click();
+    await ana.page.getByRole('button', { name: 'Unmute', exact: true }).click();
+    await ana.page.getByRole('button', { name: 'Mute', exact: true }).waitFor();
+  });
+
   await step('signing out ends the session, also after a reload', async () => {
     const [logout] = await Promise.all([
       ana.page.waitForResponse((r) => r.url().endsWith('/api/auth/logout')),

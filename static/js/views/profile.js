@@ -117,7 +117,8 @@ function profileHeader(initial) {
     const report = me
       ? h('button', { class: 'btn btn-ghost report-btn', type: 'button', onclick: () => reportDialog({ kind: 'user', id: user.username }, 'account') }, 'Report')
       : null;
-    actions = h('div', { class: 'profile-actions' }, follow, report);
+    const relations = me ? relationButtons(() => user, (next) => { user = next; paintFollow(); paintStats(); }) : [];
+    actions = h('div', { class: 'profile-actions' }, follow, ...relations, report);
   }
 
   return h(
@@ -185,4 +186,47 @@ export function followListView({ username }, ctx, which) {
     ),
     paged.element,
   );
+}
+
+/* Block, mute and remove follower: each answers with the account as it now
+   stands, which repaints the header. A blocked profile stays on screen for
+   its blocker (to unblock), though it is gone everywhere else. */
+function relationButtons(current, update) {
+  const toggle = ([off, on], isOn, path) => {
+    const button = h('button', { class: 'btn btn-ghost', type: 'button' });
+    const paint = () => replace(button, isOn(current()) ? on : off);
+    button.addEventListener('click', async () => {
+      const undo = isOn(current());
+      button.disabled = true;
+      try {
+        update(await (undo ? api.del : api.put)(`${userPath(current().username)}/${path}`));
+      } catch (err) {
+        toastError(err, `Could not ${(undo ? on : off).toLowerCase()}.`);
+      } finally {
+        button.disabled = false;
+        paint();
+      }
+    });
+    paint();
+    return button;
+  };
+  const buttons = [
+    toggle(['Block', 'Unblock'], (u) => u.blocked_by_me, 'block'),
+    toggle(['Mute', 'Unmute'], (u) => u.muted_by_me, 'mute'),
+  ];
+  if (current().follows_me) {
+    const remove = h('button', { class: 'btn btn-ghost', type: 'button' }, 'Remove follower');
+    remove.addEventListener('click', async () => {
+      remove.disabled = true;
+      try {
+        update(await api.del(`${userPath(current().username)}/follower`));
+        remove.remove();
+      } catch (err) {
+        remove.disabled = false;
+        toastError(err, 'Could not remove the follower.');
+      }
+    });
+    buttons.push(remove);
+  }
+  return buttons;
 }
