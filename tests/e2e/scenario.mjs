@@ -872,8 +872,10 @@ async function afterwards(ben, ana) {
     await ana.page.getByRole('button', { name: 'Block', exact: true }).click();
     await ana.page.getByRole('button', { name: 'Unblock', exact: true }).waitFor();
     await ana.page.getByRole('button', { name: 'Follow', exact: true }).waitFor();
-    await ben.page.goto(`${BASE}/u/ana`);
-    await ben.page.getByRole('heading', { name: 'Profile not found' }).waitFor();
+    await expectingConsoleError(ben, /status of 404/, async () => {
+      await ben.page.goto(`${BASE}/u/ana`);
+      await ben.page.getByRole('heading', { name: 'Profile not found' }).waitFor();
+    });
     check((await ben.page.locator('.profile-head').count()) === 0, 'no profile of ana for ben');
     await ana.page.getByRole('button', { name: 'Unblock', exact: true }).click();
     await ana.page.getByRole('button', { name: 'Block', exact: true }).waitFor();
