@@ -34,35 +34,48 @@ async fn postgres() {
     database.drop().await;
 }
 
-/// Blocks and mutes, when asked for, load on both backends beside the
-/// follows they must agree with.
+/// Blocks, mutes and private accounts, when asked for, load on both
+/// backends beside the follows and counters they must agree with.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn blocks_and_mutes() {
+async fn blocks_mutes_and_private_accounts() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite:{}", dir.path().join("safety.db").display());
-    seed_blocks_and_mutes(&dir, &sqlite).await;
+    seed_safety_relations(&dir, &sqlite).await;
     if let Some(database) = PgDatabase::create("safety").await {
-        seed_blocks_and_mutes(&dir, &database.url).await;
+        seed_safety_relations(&dir, &database.url).await;
         database.drop().await;
     }
 }
 
-async fn seed_blocks_and_mutes(dir: &TempDir, database_url: &str) {
+async fn seed_safety_relations(dir: &TempDir, database_url: &str) {
     let uploads = dir.path().join("uploads");
-    let relations = ["--blocks-per-user", "2", "--mutes-per-user", "2"];
+    let relations = [
+        "--blocks-per-user",
+        "2",
+        "--mutes-per-user",
+        "2",
+        "--private-share",
+        "0.2",
+    ];
     seed_tiny(database_url, &uploads, &relations).await;
     check_consistency(database_url, &uploads).await;
     let db = Db::connect(database_url, std::time::Duration::from_secs(10))
         .await
         .unwrap();
-    for table in ["blocks", "mutes"] {
-        let sql = format!("SELECT COUNT(*) FROM {table}");
+    for (what, sql) in [
+        ("blocks", "SELECT COUNT(*) FROM blocks"),
+        ("mutes", "SELECT COUNT(*) FROM mutes"),
+        (
+            "private accounts",
+            "SELECT COUNT(*) FROM users WHERE is_private",
+        ),
+    ] {
         let n: i64 = match &db {
-            Db::Sqlite(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await,
-            Db::Postgres(pool) => sqlx::query_scalar(&sql).fetch_one(pool).await,
+            Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
         }
         .unwrap();
-        assert!(n > 0, "{table}: some rows");
+        assert!(n > 0, "{what}: some rows");
     }
     db.close().await;
 }
@@ -284,7 +297,9 @@ async fn check_consistency(database_url: &str, uploads: &Path) {
         (
             "hashtag counters",
             "SELECT COUNT(*) FROM hashtags h WHERE \
-             h.post_count <> (SELECT COUNT(*) FROM post_hashtags t WHERE t.hashtag_id = h.id)",
+             h.post_count <> (SELECT COUNT(*) FROM post_hashtags t \
+             JOIN posts p ON p.id = t.post_id JOIN users u ON u.id = p.author_id \
+             WHERE t.hashtag_id = h.id AND NOT u.is_private)",
             Some(0),
         ),
         (

@@ -55,6 +55,9 @@ pub struct SeedArgs {
     /// Mean followed accounts each user mutes (none by default).
     #[arg(long, default_value_t = 0.0)]
     pub mutes_per_user: f64,
+    /// The share of accounts that are private, from 0 to 1 (none by default).
+    #[arg(long, default_value_t = 0.0)]
+    pub private_share: f64,
     /// Seed of every random choice: the same seed gives the same community.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -149,6 +152,9 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     if args.users < 2 {
         bail!("--users must be at least 2");
     }
+    if !(0.0..=1.0).contains(&args.private_share) {
+        bail!("--private-share must be between 0 and 1");
+    }
     let now = match &args.now {
         Some(text) => DateTime::parse_from_rfc3339(text)
             .context("--now must be an RFC 3339 time, e.g. 2026-01-01T00:00:00Z")?
@@ -163,6 +169,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         comments_per_post: args.comments_per_post,
         blocks_per_user: args.blocks_per_user,
         mutes_per_user: args.mutes_per_user,
+        private_share: args.private_share,
         seed: args.seed,
         now: now.timestamp_micros(),
     };
@@ -192,8 +199,9 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     let generated_in = generating.elapsed();
     step.finish_and_clear();
     println!(
-        "generated {} users, {} follows, {} posts, {} likes, {} comments, {} blocks, {} mutes in {:.1} s",
+        "generated {} users ({} private), {} follows, {} posts, {} likes, {} comments, {} blocks, {} mutes in {:.1} s",
         community.users.len(),
+        community.users.iter().filter(|u| u.is_private).count(),
         community.follows.len(),
         community.posts.len(),
         community.likes.len(),

@@ -14,7 +14,10 @@
 //! - blocks and mutes, when asked for, are rare for most and many for a few
 //!   (log-normal); blocks go mostly to popular accounts the blocker does not
 //!   follow (and that do not follow the blocker: a block ends both follows),
-//!   mutes to accounts the muter follows.
+//!   mutes to accounts the muter follows;
+//! - private accounts, when asked for, are drawn at random among all
+//!   accounts; every follow they already have counts as approved, and a
+//!   hashtag's `post_count` counts public posts only, as the server keeps it.
 //!
 //! Only what must be counted or sorted is held in memory; per-row details
 //! (times of follows and likes, texts, which sample image) are hashes of the
@@ -49,6 +52,8 @@ pub struct Params {
     pub comments_per_post: f64,
     pub blocks_per_user: f64,
     pub mutes_per_user: f64,
+    /// The share of accounts that are private, in `[0, 1]`.
+    pub private_share: f64,
     pub seed: u64,
     /// The newest possible time, in Unix microseconds.
     pub now: i64,
@@ -67,6 +72,7 @@ pub struct User {
     pub posts: u32,
     pub followers: u32,
     pub following: u32,
+    pub is_private: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -108,8 +114,8 @@ pub struct Community {
     /// `(post, user)`, sorted.
     pub likes: Vec<(u32, u32)>,
     pub comments: Vec<Comment>,
-    /// Hashtags actually used: `(index into TAGS, number of posts)`; the
-    /// hashtag id is the position in this list plus one.
+    /// Hashtags actually used: `(index into TAGS, number of public posts)`;
+    /// the hashtag id is the position in this list plus one.
     pub hashtags: Vec<(usize, u32)>,
     /// `(hashtag id, post)`, sorted.
     pub post_hashtags: Vec<(u32, u32)>,
@@ -142,10 +148,11 @@ impl Community {
         let followers = FollowerIndex::new(n, &follows);
         let likes = draw_likes(&params, &mut posts, &followers, &mut stage(3));
         let comments = draw_comments(&params, &mut posts, &followers, &mut stage(4));
+        draw_private(&params, &mut users, &mut stage(7));
         let Tagging {
             hashtags,
             post_hashtags,
-        } = index_hashtags(&posts);
+        } = index_hashtags(&posts, &users);
         let blocks = draw_blocks(&params, &follows, &mut stage(5));
         let mutes = draw_mutes(&params, &follows, &mut stage(6));
 
@@ -512,23 +519,38 @@ fn draw_mutes(params: &Params, follows: &[(u32, u32)], rng: &mut StdRng) -> Vec<
     mutes
 }
 
+/// Marks each account private with probability `private_share`. Drawn from
+/// a stage of its own, so the rest of the community is the same with or
+/// without private accounts.
+fn draw_private(params: &Params, users: &mut [User], rng: &mut StdRng) {
+    if params.private_share <= 0.0 {
+        return;
+    }
+    for user in users {
+        user.is_private = rng.gen::<f64>() < params.private_share;
+    }
+}
+
 /// The hashtags in use and which posts carry them.
 struct Tagging {
     hashtags: Vec<(usize, u32)>,
     post_hashtags: Vec<(u32, u32)>,
 }
 
-fn index_hashtags(posts: &[Post]) -> Tagging {
+fn index_hashtags(posts: &[Post], users: &[User]) -> Tagging {
+    let mut used = vec![false; TAGS.len()];
     let mut counts = vec![0u32; TAGS.len()];
     for post in posts {
+        let public = !users[post.author as usize - 1].is_private;
         for tag in post.tag_indexes() {
-            counts[tag] += 1;
+            used[tag] = true;
+            counts[tag] += u32::from(public);
         }
     }
     let mut ids = vec![0u32; TAGS.len()];
     let mut hashtags = Vec::new();
     for (tag, &count) in counts.iter().enumerate() {
-        if count > 0 {
+        if used[tag] {
             hashtags.push((tag, count));
             ids[tag] = hashtags.len() as u32;
         }
@@ -580,6 +602,7 @@ mod tests {
             comments_per_post: 1.0,
             blocks_per_user: 1.0,
             mutes_per_user: 1.0,
+            private_share: 0.1,
             seed: 7,
             now: 1_800_000_000_000_000,
         })
@@ -622,7 +645,12 @@ mod tests {
         let posts: u32 = c.users.iter().map(|u| u.posts).sum();
         assert_eq!(posts as usize, c.posts.len());
         let tagged: u32 = c.hashtags.iter().map(|h| h.1).sum();
-        assert_eq!(tagged as usize, c.post_hashtags.len());
+        let public_tagged = c
+            .post_hashtags
+            .iter()
+            .filter(|&&(_, post)| !c.user(c.post(post).author).is_private)
+            .count();
+        assert_eq!(tagged as usize, public_tagged);
     }
 
     #[test]
@@ -655,6 +683,14 @@ mod tests {
             "{}",
             c.mutes.len()
         );
+    }
+
+    #[test]
+    fn about_the_asked_share_of_accounts_is_private() {
+        let c = small();
+        let private = c.users.iter().filter(|u| u.is_private).count();
+        let share = private as f64 / c.users.len() as f64;
+        assert!((0.07..0.13).contains(&share), "{share}");
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub fn tables<'a>(
                 "posts_count",
                 "followers_count",
                 "following_count",
+                "is_private",
                 "created_at",
             ],
             rows: community.users.len() as u64,
@@ -92,6 +93,7 @@ pub fn tables<'a>(
                     int(user.posts),
                     int(user.followers),
                     int(user.following),
+                    Field::Int(i64::from(user.is_private)),
                     Field::Time(user.created),
                 ]);
             }),

@@ -200,8 +200,12 @@ impl Session {
         }
     }
 
-    /// With `reconnect`, tries the next instances in turn (the one that
-    /// ended the session last), with back-off, until one takes it.
+    /// With `reconnect`, tries the other instances in turn (the one that
+    /// ended the session last), with back-off, until one takes it. The
+    /// first one tried depends on the session, so that the sessions of a
+    /// killed instance spread evenly over the others, as behind a load
+    /// balancer: all of them on the next one could take it past its
+    /// open-file limit.
     async fn reconnect(
         &mut self,
         session: u32,
@@ -214,8 +218,10 @@ impl Session {
         }
         let started = Instant::now();
         let mut backoff = Duration::from_millis(20);
+        let mut hop = first_hop(session, self.instances.len());
         while started.elapsed() < RECONNECT_FOR {
-            self.instance = (self.instance + 1) % self.instances.len();
+            self.instance = (self.instance + hop) % self.instances.len();
+            hop = 1;
             let opened = match connecting.acquire().await {
                 Ok(_permit) => self.open(token, since).await,
                 Err(_) => return None,
@@ -315,6 +321,16 @@ fn event(session: u32, text: &str) -> FromWorker {
     }
 }
 
+/// How far from the instance that ended it session `session` moves first,
+/// when sessions go to instance `index % instances`: sessions that were on
+/// one instance get every other instance in turn.
+fn first_hop(session: u32, instances: usize) -> usize {
+    if instances <= 1 {
+        return 1;
+    }
+    1 + (session as usize / instances) % (instances - 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,5 +362,21 @@ mod tests {
             event(0, "{\"type\":\"pong\"}"),
             FromWorker::Other { .. }
         ));
+    }
+
+    #[test]
+    fn a_killed_instances_sessions_spread_over_all_the_others() {
+        let instances = 6;
+        let killed = 2;
+        let mut taken = vec![0; instances];
+        for session in (killed..6000).step_by(instances) {
+            taken[(killed + first_hop(session as u32, instances)) % instances] += 1;
+        }
+        assert_eq!(taken, [200, 200, 0, 200, 200, 200]);
+        assert_eq!(
+            first_hop(7, 1),
+            1,
+            "one instance: it is the only one to try"
+        );
     }
 }
