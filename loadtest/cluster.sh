@@ -33,10 +33,20 @@ export ACCESS_TOKEN_TTL="${ACCESS_TOKEN_TTL:-2h}"
 
 count_file="$CLUSTER_DIR/count"
 
+# Whether process $1 has ended, waiting up to 2 s: one just killed with
+# SIGKILL (the chaos run restarts it at once) takes a moment to go.
+gone() {
+  for _ in $(seq 1 20); do
+    [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo X)" =~ ^[XZ]$ ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 start_one() {
   local k=$1 dir="$CLUSTER_DIR/$1"
   mkdir -p "$dir"
-  if [[ -f "$dir/pid" ]] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+  if [[ -f "$dir/pid" ]] && ! gone "$(cat "$dir/pid")"; then
     echo "instance $k already runs (pid $(cat "$dir/pid"))" >&2
     return 1
   fi
@@ -44,7 +54,7 @@ start_one() {
     setsid "$BIN" >>"$dir/log" 2>&1 </dev/null &
   echo $! >"$dir/pid"
   for _ in $(seq 1 100); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:1808$k/api/health"; then
+    if curl -fs -o /dev/null "http://127.0.0.1:1808$k/api/health"; then
       return 0
     fi
     kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
