@@ -10,7 +10,8 @@
 // and no dialog ever opens; a reload keeps ana signed in. Along the way: the
 // carousel, tags, comments, profile editing, token renewal (also on the open
 // socket, which outlives its first token), a 401 retried after a refresh,
-// a private account's follow request approved live, deleting a post,
+// a private account's follow request approved live, a report dismissed and an
+// account suspended and reinstated by a moderator, deleting a post, blocking,
 // signing out. Any page error, console error or dialog
 // fails the run. Screenshots go to SCREENSHOT_DIR.
 //
@@ -884,6 +885,37 @@ async function afterwards(ben, ana) {
     await ana.page.getByRole('button', { name: 'Mute', exact: true }).click();
     await ana.page.getByRole('button', { name: 'Unmute', exact: true }).click();
     await ana.page.getByRole('button', { name: 'Mute', exact: true }).waitFor();
+  });
+
+  await step('ana suspends ben by name: his open page signs out; the log lists it; reinstated, he signs in again', async () => {
+    const page = ana.page;
+    await page.goto(`${BASE}/moderation`);
+    const accounts = page.getByRole('region', { name: 'Accounts' });
+    await accounts.getByLabel('Username').fill('ben');
+    await expectingConsoleError(ben, /status of 40[13]/, async () => {
+      await accounts.getByRole('button', { name: 'Suspend', exact: true }).click();
+      const reason = page.getByRole('dialog', { name: 'Suspend account' });
+      await reason.getByLabel(/Reason/).fill('spam after a warning');
+      await reason.getByRole('button', { name: 'Suspend account' }).click();
+      await accounts.getByText(/ben was suspended/).waitFor();
+      // The suspension closes his socket (4401) and his refresh is refused.
+      await ben.page.waitForFunction(() => document.documentElement.dataset.signedIn === 'no');
+    });
+    const log = page.getByRole('list', { name: 'Moderation log' });
+    await page.reload();
+    await log.locator('.log-item').first().getByText('suspended').waitFor();
+    await log.getByText('spam after a warning').waitFor();
+    await axeCheck(page, 'moderation with the log');
+    await page.screenshot({ path: join(SHOTS, 'moderation-log-1280.png') });
+
+    await accounts.getByLabel('Username').fill('ben');
+    await accounts.getByRole('button', { name: 'Reinstate' }).click();
+    await accounts.getByText('ben is active.').waitFor();
+    await ben.page.goto(`${BASE}/login`);
+    await ben.page.getByLabel(/Username/).fill('ben');
+    await ben.page.getByLabel('Password', { exact: true }).fill('password-ben');
+    await ben.page.getByRole('button', { name: 'Sign in' }).click();
+    await ben.page.waitForFunction(() => document.documentElement.dataset.signedIn === 'yes');
   });
 
   await step('signing out ends the session, also after a reload', async () => {

@@ -1,10 +1,13 @@
 // The moderators' page: open reports, oldest first, each with what was
-// reported and the three ways to settle it (POST /api/admin/reports/{id}/resolve).
+// reported and the three ways to settle it (POST /api/admin/reports/{id}/resolve);
+// suspending or reinstating an account by name; and, for admins, the
+// moderation log (GET /api/admin/actions).
 
 import * as api from '../api.js';
-import { h, uid } from '../dom.js';
+import { h, replace, uid } from '../dom.js';
 import { avatar } from '../ui/avatar.js';
 import { openModal } from '../ui/dialog.js';
+import { field, showApiError } from '../ui/field.js';
 import { requireUserAt } from '../ui/gate.js';
 import { emptyState, page, pageTitle } from '../ui/page.js';
 import { pager } from '../ui/pager.js';
@@ -16,6 +19,16 @@ const ACTIONS = {
   dismiss: 'Dismiss',
   remove_content: 'Remove',
   suspend_account: 'Suspend account',
+};
+
+/** How the moderation log words each action. */
+const LOGGED = {
+  dismiss: 'dismissed a report on',
+  remove_content: 'removed content by',
+  suspend_account: 'suspended',
+  unsuspend_account: 'reinstated',
+  grant_moderator: 'made a moderator:',
+  revoke_moderator: 'took the moderator role from',
 };
 
 /** Whether the signed-in user may see this page. */
@@ -97,6 +110,77 @@ function reportItem(report, onResolved) {
   );
 }
 
+/** What an AccountStatus says, as one sentence. */
+function statusLine(status) {
+  return status.suspended_at
+    ? h('span', {}, userLink(status), ' was suspended ', ago(status.suspended_at, { long: true }), '.')
+    : h('span', {}, userLink(status), ' is active.');
+}
+
+/** Suspends or reinstates an account by name (PUT/DELETE /api/admin/users/{username}/suspension). */
+function accountTool() {
+  const fields = { username: field({ name: 'username', label: 'Username', autocomplete: 'off', spellcheck: false, required: true }) };
+  const formError = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const outcome = h('p', { class: 'account-outcome', role: 'status' });
+  const act = async (suspend) => {
+    const username = fields.username.input.value.trim().replace(/^@/, '');
+    if (!username) {
+      fields.username.setError('Enter a username.');
+      fields.username.input.focus();
+      return;
+    }
+    const reason = suspend ? await askReason('Suspend account') : null;
+    if (suspend && !reason) return;
+    const path = `/api/admin/users/${encodeURIComponent(username)}/suspension`;
+    try {
+      const status = suspend ? await api.put(path, { json: { reason } }) : await api.del(path);
+      fields.username.setError(null);
+      formError.hidden = true;
+      replace(outcome, statusLine(status));
+    } catch (err) {
+      replace(outcome);
+      showApiError(err, fields, formError);
+    }
+  };
+  const form = h(
+    'form',
+    { class: 'form account-tool', novalidate: true, onsubmit: (event) => event.preventDefault() },
+    formError,
+    fields.username.element,
+    h(
+      'div',
+      { class: 'report-actions' },
+      h('button', { class: 'btn btn-small btn-danger', type: 'button', onclick: () => act(true) }, 'Suspend'),
+      h('button', { class: 'btn btn-small btn-secondary', type: 'button', onclick: () => act(false) }, 'Reinstate'),
+    ),
+    outcome,
+  );
+  return h('section', { class: 'moderation-section', 'aria-labelledby': 'mod-accounts' }, h('h2', { id: 'mod-accounts' }, 'Accounts'), form);
+}
+
+function logItem(entry) {
+  return h(
+    'li',
+    { class: 'log-item' },
+    h('p', { class: 'report-head' }, userLink(entry.moderator), ` ${LOGGED[entry.action] ?? entry.action} `, userLink(entry.account), ' ', ago(entry.created_at)),
+    entry.reason ? h('p', { class: 'report-note' }, entry.reason) : null,
+  );
+}
+
+/** The moderation log, newest first: admins only. */
+function moderationLog(signal) {
+  const list = h('ul', { class: 'report-list', 'aria-label': 'Moderation log' });
+  const entries = pager({
+    list,
+    signal,
+    label: 'log entries',
+    load: (cursor, signal) => api.get('/api/admin/actions', { query: cursor ? { cursor } : {}, signal }),
+    render: logItem,
+    empty: () => emptyState('bell', 'Nothing yet', 'Every moderator action will be listed here.'),
+  });
+  return h('section', { class: 'moderation-section', 'aria-labelledby': 'mod-log' }, h('h2', { id: 'mod-log' }, 'Moderation log'), entries.element);
+}
+
 export function moderationView(_params, ctx) {
   const me = api.currentUser();
   if (!me) {
@@ -122,5 +206,11 @@ export function moderationView(_params, ctx) {
     }),
     empty: () => emptyState('bell', 'All clear', 'There are no open reports.'),
   });
-  return page('moderation', pageTitle('Open reports'), reports.element);
+  return page(
+    'moderation',
+    pageTitle('Open reports'),
+    reports.element,
+    accountTool(),
+    me.role === 'admin' ? moderationLog(ctx.signal) : null,
+  );
 }
