@@ -70,11 +70,7 @@ async fn seed_safety_relations(dir: &TempDir, database_url: &str) {
             "SELECT COUNT(*) FROM users WHERE is_private",
         ),
     ] {
-        let n: i64 = match &db {
-            Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-            Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-        }
-        .unwrap();
+        let n = count(&db, sql).await;
         assert!(n > 0, "{what}: some rows");
     }
     db.close().await;
@@ -272,6 +268,15 @@ async fn loadtest(args: &[&str]) -> String {
 
 /// Every denormalised counter matches the rows it counts, and every media
 /// row points at a file that exists.
+/// The one number a `SELECT COUNT(*) …` answers, on either backend.
+async fn count(db: &Db, sql: &str) -> i64 {
+    match db {
+        Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+    }
+    .unwrap()
+}
+
 async fn check_consistency(database_url: &str, uploads: &Path) {
     let db = Db::connect(database_url, std::time::Duration::from_secs(10))
         .await
@@ -326,11 +331,7 @@ async fn check_consistency(database_url: &str, uploads: &Path) {
         ),
     ];
     for (what, sql, expected) in checks {
-        let n: i64 = match &db {
-            Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-            Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
-        }
-        .unwrap();
+        let n = count(&db, sql).await;
         match expected {
             Some(expected) => assert_eq!(n, expected, "{what}"),
             None => assert!(n > 0, "{what}: some rows"),

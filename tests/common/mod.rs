@@ -24,6 +24,17 @@ use tokio::sync::oneshot;
 /// A fixed secret, so tests can mint their own (forged or expired) tokens.
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
+/// Says a test is skipped because `missing` is absent, or fails it when
+/// `CI` is set: CI machines have every tool and service, so an absence
+/// there is a broken machine, not a reason to pass.
+pub fn skip_unless_ci(test: &str, missing: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test} cannot run on CI without: {missing}"
+    );
+    eprintln!("SKIPPED {test}: missing {missing}");
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
